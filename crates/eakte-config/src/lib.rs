@@ -1,0 +1,7 @@
+//! The eakte configuration: one versioned TOML file in the data directory, `EAKTE_*` overrides.
+
+mod config;
+mod error;
+
+pub use config::{CONFIG_FILE_NAME, Config, StoreConfig};
+pub use error::ConfigError;

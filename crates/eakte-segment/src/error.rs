@@ -1,0 +1,40 @@
+//! Errors of reading and writing segment files.
+
+use std::path::PathBuf;
+
+/// An error of the segment layer.
+#[derive(Debug, thiserror::Error)]
+pub enum SegmentError {
+    /// An operating-system I/O error, with the file it concerns.
+    #[error("i/o error on {path}: {source}")]
+    Io {
+        /// The file or directory.
+        path: PathBuf,
+        /// The error.
+        source: std::io::Error,
+    },
+    /// Bytes on disk do not have the expected shape or checksum.
+    #[error("corrupt segment data in {path} at offset {offset}: {detail}")]
+    Corruption {
+        /// The file.
+        path: PathBuf,
+        /// Where the bad bytes start.
+        offset: u64,
+        /// What is wrong.
+        detail: String,
+    },
+    /// An earlier `fsync` failed; the kernel may have dropped dirty pages, so no later write can
+    /// be acknowledged until the process restarts and re-reads the files.
+    #[error("an earlier fsync failed ({0}); writes are refused until restart")]
+    Poisoned(String),
+}
+
+impl SegmentError {
+    /// Wraps an I/O error with its path.
+    pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
+        Self::Io {
+            path: path.into(),
+            source,
+        }
+    }
+}

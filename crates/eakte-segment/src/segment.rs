@@ -1,0 +1,209 @@
+//! Segment files on disk: naming, the 32-byte segment header, durable creation, and the
+//! write-temp-fsync-rename discipline for side files.
+
+use std::fs::{File, OpenOptions};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use crate::SegmentError;
+
+/// Bytes in a segment header.
+pub const SEGMENT_HEADER_LEN: u64 = 32;
+
+const SEGMENT_MAGIC: [u8; 8] = *b"EAKTSEG\0";
+
+/// The header at the start of every segment file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SegmentHeader {
+    /// Which log the segment belongs to, e.g. `*b"BLOB"` or `*b"JRNL"`.
+    pub log: [u8; 4],
+    /// The format version of the frames that follow.
+    pub version: u16,
+    /// The segment's number, equal to the number in its file name.
+    pub number: u64,
+}
+
+impl SegmentHeader {
+    /// Encodes the header with its checksum.
+    pub fn encode(&self) -> [u8; SEGMENT_HEADER_LEN as usize] {
+        let mut out = [0u8; SEGMENT_HEADER_LEN as usize];
+        out[0..8].copy_from_slice(&SEGMENT_MAGIC);
+        out[8..12].copy_from_slice(&self.log);
+        out[12..14].copy_from_slice(&self.version.to_le_bytes());
+        out[16..24].copy_from_slice(&self.number.to_le_bytes());
+        let crc = crc32c::crc32c(&out[0..28]);
+        out[28..32].copy_from_slice(&crc.to_le_bytes());
+        out
+    }
+
+    /// Decodes a header; `None` when the magic or checksum is wrong.
+    pub fn decode(bytes: &[u8; SEGMENT_HEADER_LEN as usize]) -> Option<Self> {
+        let crc = u32::from_le_bytes([bytes[28], bytes[29], bytes[30], bytes[31]]);
+        if bytes[0..8] != SEGMENT_MAGIC || crc32c::crc32c(&bytes[0..28]) != crc {
+            return None;
+        }
+        let mut number = [0u8; 8];
+        number.copy_from_slice(&bytes[16..24]);
+        Some(Self {
+            log: [bytes[8], bytes[9], bytes[10], bytes[11]],
+            version: u16::from_le_bytes([bytes[12], bytes[13]]),
+            number: u64::from_le_bytes(number),
+        })
+    }
+}
+
+/// A directory of numbered segment files (`00000001.seg`, `00000002.seg`, …).
+#[derive(Debug, Clone)]
+pub struct SegmentDir {
+    path: PathBuf,
+    extension: &'static str,
+}
+
+impl SegmentDir {
+    /// A segment directory; the directory is created when missing.
+    pub fn open(path: impl Into<PathBuf>, extension: &'static str) -> Result<Self, SegmentError> {
+        let path = path.into();
+        std::fs::create_dir_all(&path).map_err(|e| SegmentError::io(&path, e))?;
+        Ok(Self { path, extension })
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The file of segment `number` with the given extension (the segment's own, or a side
+    /// file's such as `idx`).
+    pub fn file(&self, number: u64, extension: &str) -> PathBuf {
+        self.path.join(format!("{number:08}.{extension}"))
+    }
+
+    /// The segment file of `number`.
+    pub fn segment(&self, number: u64) -> PathBuf {
+        self.file(number, self.extension)
+    }
+
+    /// The numbers of all segment files, ascending. Files with other names are ignored.
+    pub fn list(&self) -> Result<Vec<u64>, SegmentError> {
+        let mut numbers = Vec::new();
+        let entries = std::fs::read_dir(&self.path).map_err(|e| SegmentError::io(&self.path, e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| SegmentError::io(&self.path, e))?;
+            let name = entry.file_name();
+            let Some(name) = name.to_str() else { continue };
+            let Some(stem) = name.strip_suffix(self.extension) else {
+                continue;
+            };
+            let Some(stem) = stem.strip_suffix('.') else {
+                continue;
+            };
+            if stem.len() == 8
+                && let Ok(n) = stem.parse::<u64>()
+            {
+                numbers.push(n);
+            }
+        }
+        numbers.sort_unstable();
+        Ok(numbers)
+    }
+}
+
+/// Creates a new segment file with its header, fsyncs it and then its directory, and returns it
+/// open for reading and appending. Fails when the file exists.
+pub fn create_segment(
+    dir: &SegmentDir,
+    header: SegmentHeader,
+) -> Result<(File, PathBuf), SegmentError> {
+    let path = dir.segment(header.number);
+    let mut file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .create_new(true)
+        .open(&path)
+        .map_err(|e| SegmentError::io(&path, e))?;
+    file.write_all(&header.encode())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| SegmentError::io(&path, e))?;
+    fsync_dir(dir.path())?;
+    Ok((file, path))
+}
+
+/// Fsyncs a directory, so that a file created or renamed in it survives a crash.
+pub fn fsync_dir(path: &Path) -> Result<(), SegmentError> {
+    File::open(path)
+        .and_then(|dir| dir.sync_all())
+        .map_err(|e| SegmentError::io(path, e))
+}
+
+/// Replaces `path` with `bytes` so that after a crash it holds either the old or the new
+/// content: write a temporary file, fsync it, rename it over `path`, fsync the directory.
+pub fn write_file_durably(path: &Path, bytes: &[u8]) -> Result<(), SegmentError> {
+    let parent = path.parent().unwrap_or(Path::new("."));
+    let mut tmp_name = path.as_os_str().to_owned();
+    tmp_name.push(".tmp");
+    let tmp = PathBuf::from(tmp_name);
+    let result = File::create(&tmp).and_then(|mut file| {
+        file.write_all(bytes)?;
+        file.sync_all()
+    });
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(SegmentError::io(&tmp, e));
+    }
+    std::fs::rename(&tmp, path).map_err(|e| SegmentError::io(path, e))?;
+    fsync_dir(parent)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn header_round_trip_and_damage() {
+        let header = SegmentHeader {
+            log: *b"BLOB",
+            version: 1,
+            number: 42,
+        };
+        let mut bytes = header.encode();
+        assert_eq!(SegmentHeader::decode(&bytes), Some(header));
+        bytes[17] ^= 1;
+        assert_eq!(SegmentHeader::decode(&bytes), None);
+    }
+
+    #[test]
+    fn lists_only_segment_files_in_order() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = SegmentDir::open(tmp.path().join("segs"), "seg").unwrap();
+        for n in [3, 1, 2] {
+            let header = SegmentHeader {
+                log: *b"TEST",
+                version: 1,
+                number: n,
+            };
+            create_segment(&dir, header).unwrap();
+        }
+        std::fs::write(dir.file(1, "idx"), b"x").unwrap();
+        std::fs::write(dir.path().join("notes.seg"), b"x").unwrap();
+        assert_eq!(dir.list().unwrap(), vec![1, 2, 3]);
+        let again = create_segment(
+            &dir,
+            SegmentHeader {
+                log: *b"TEST",
+                version: 1,
+                number: 2,
+            },
+        );
+        assert!(again.is_err(), "creating an existing segment must fail");
+    }
+
+    #[test]
+    fn durable_write_replaces_content() {
+        let tmp = tempfile::tempdir().unwrap();
+        let path = tmp.path().join("side.idx");
+        write_file_durably(&path, b"one").unwrap();
+        write_file_durably(&path, b"two").unwrap();
+        assert_eq!(std::fs::read(&path).unwrap(), b"two");
+        assert!(!tmp.path().join("side.idx.tmp").exists());
+    }
+}

@@ -1,0 +1,201 @@
+//! Opening a store after a crash: sealed segments from their side files, the active segment by
+//! scanning, and an unfinished record at its end moved to quarantine and cut off.
+
+use std::fs::{File, OpenOptions};
+use std::io::{Read, Seek, SeekFrom};
+use std::os::unix::fs::FileExt;
+use std::path::Path;
+use std::sync::Arc;
+
+use eakte_segment::{
+    SEGMENT_HEADER_LEN, SegmentDir, SegmentHeader, create_segment, fsync_dir, write_file_durably,
+};
+use tracing::warn;
+
+use crate::StoreError;
+use crate::file_store::Writer;
+use crate::index::{SegmentSummary, decode_side_file, encode_side_file};
+use crate::record::{STORE_FORMAT, STORE_LOG};
+use crate::scan::{Found, scan_segment};
+
+fn io(path: &Path) -> impl FnOnce(std::io::Error) -> StoreError + '_ {
+    move |e| StoreError::io(path, e)
+}
+
+pub(crate) fn new_writer(segments: &SegmentDir, number: u64) -> Result<Writer, StoreError> {
+    let header = SegmentHeader {
+        log: STORE_LOG,
+        version: STORE_FORMAT,
+        number,
+    };
+    let (file, _) = create_segment(segments, header)?;
+    Ok(Writer {
+        number,
+        file: Arc::new(file),
+        len: SEGMENT_HEADER_LEN,
+        summary: SegmentSummary::default(),
+        poisoned: None,
+    })
+}
+
+/// Checks a segment's header; a newer format is refused rather than misread.
+fn check_header(path: &Path, file: &File, number: u64) -> Result<(), StoreError> {
+    let mut bytes = [0u8; SEGMENT_HEADER_LEN as usize];
+    file.read_exact_at(&mut bytes, 0).map_err(io(path))?;
+    match SegmentHeader::decode(&bytes) {
+        Some(header) if header.version > STORE_FORMAT => Err(StoreError::Format {
+            path: path.to_owned(),
+            found: header.version,
+            supported: STORE_FORMAT,
+        }),
+        Some(header) if header.log != STORE_LOG || header.number != number => {
+            warn!(path = %path.display(), "segment header names another log or number");
+            Ok(())
+        }
+        Some(_) => Ok(()),
+        None => {
+            warn!(path = %path.display(), "segment header is damaged; reading its records anyway");
+            Ok(())
+        }
+    }
+}
+
+/// A sealed segment's summary: from its side file, or rebuilt by scanning it when the side file
+/// is missing or does not check out.
+pub(crate) fn load_sealed(
+    segments: &SegmentDir,
+    number: u64,
+) -> Result<SegmentSummary, StoreError> {
+    let path = segments.segment(number);
+    let file = File::open(&path).map_err(io(&path))?;
+    let len = file.metadata().map_err(io(&path))?.len();
+    if len >= SEGMENT_HEADER_LEN {
+        check_header(&path, &file, number)?;
+    }
+    let side_path = segments.file(number, "idx");
+    if let Ok(bytes) = std::fs::read(&side_path)
+        && let Some(summary) = decode_side_file(&bytes, number, len)
+    {
+        return Ok(summary);
+    }
+    warn!(
+        segment = number,
+        "rebuilding the segment's index from its records"
+    );
+    let mut summary = SegmentSummary::default();
+    scan_segment(
+        &file,
+        number,
+        SEGMENT_HEADER_LEN,
+        len,
+        false,
+        &mut |found| summarize(&mut summary, found),
+    )
+    .map_err(io(&path))?;
+    write_file_durably(&side_path, &encode_side_file(number, len, &summary))?;
+    Ok(summary)
+}
+
+fn summarize(summary: &mut SegmentSummary, found: Found) {
+    match found {
+        Found::Blob {
+            id,
+            locator,
+            problem,
+        } => {
+            if let Some(problem) = &problem {
+                warn!(blob = %id, problem, "damaged blob record");
+            }
+            summary.blobs.push((id, locator));
+        }
+        Found::Ref(id) => summary.refs.push(id),
+        Found::Damaged { offset, len } => {
+            warn!(segment = ?summary.blobs.last().map(|b| b.1.segment), offset, len, "damaged bytes in a segment");
+        }
+        Found::Torn { .. } => {}
+    }
+}
+
+/// Opens the newest segment for appending: scans it, and moves an unfinished record at its end
+/// (a crash during a put) to the quarantine directory before cutting it off.
+pub(crate) fn recover_active(
+    segments: &SegmentDir,
+    quarantine: &Path,
+    number: u64,
+) -> Result<Writer, StoreError> {
+    let path = segments.segment(number);
+    let file = OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&path)
+        .map_err(io(&path))?;
+    let len = file.metadata().map_err(io(&path))?.len();
+    if len < SEGMENT_HEADER_LEN {
+        // A crash while the segment was being created: it never held a record.
+        keep_in_quarantine(quarantine, &path, &file, 0, len)?;
+        std::fs::remove_file(&path).map_err(io(&path))?;
+        fsync_dir(segments.path())?;
+        return new_writer(segments, number);
+    }
+    check_header(&path, &file, number)?;
+    let mut summary = SegmentSummary::default();
+    let mut torn = None;
+    scan_segment(
+        &file,
+        number,
+        SEGMENT_HEADER_LEN,
+        len,
+        false,
+        &mut |found| {
+            if let Found::Torn { offset } = found {
+                torn = Some(offset);
+            }
+            summarize(&mut summary, found)
+        },
+    )
+    .map_err(io(&path))?;
+    let mut end = len;
+    if let Some(offset) = torn {
+        warn!(
+            segment = number,
+            offset,
+            bytes = len - offset,
+            "cutting off an unfinished record"
+        );
+        keep_in_quarantine(quarantine, &path, &file, offset, len)?;
+        file.set_len(offset).map_err(io(&path))?;
+        file.sync_all().map_err(io(&path))?;
+        end = offset;
+    }
+    Ok(Writer {
+        number,
+        file: Arc::new(file),
+        len: end,
+        summary,
+        poisoned: None,
+    })
+}
+
+/// Copies bytes `from..to` of a segment into the quarantine directory, durably, before they are
+/// cut off: nothing is thrown away without a trace.
+fn keep_in_quarantine(
+    quarantine: &Path,
+    segment: &Path,
+    file: &File,
+    from: u64,
+    to: u64,
+) -> Result<(), StoreError> {
+    std::fs::create_dir_all(quarantine).map_err(io(quarantine))?;
+    let name = segment
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let target = quarantine.join(format!("{name}.{from}.torn"));
+    let mut source = file.try_clone().map_err(io(segment))?;
+    source.seek(SeekFrom::Start(from)).map_err(io(segment))?;
+    let mut out = File::create(&target).map_err(io(&target))?;
+    std::io::copy(&mut source.take(to - from), &mut out)
+        .and_then(|_| out.sync_all())
+        .map_err(io(&target))?;
+    Ok(fsync_dir(quarantine)?)
+}
