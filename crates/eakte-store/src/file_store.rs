@@ -49,10 +49,11 @@ impl Index {
         self.blobs.insert(id, loc);
     }
 
-    /// Keeps the first intact copy of a blob; a damaged copy gives way to an intact one.
+    /// Adds a copy found on open. A blob is stored a second time only after its first copy was
+    /// found damaged, so a later intact copy wins; a damaged copy never replaces an intact one.
     fn insert(&mut self, id: BlobId, loc: Locator) {
         match self.blobs.get(&id) {
-            Some(old) if !old.damaged || loc.damaged => {}
+            Some(old) if loc.damaged && !old.damaged => {}
             _ => {
                 self.blobs.insert(id, loc);
             }
@@ -449,8 +450,11 @@ impl FileStore {
                 next.clear();
             }
         }
+        let Some(id) = tree::root(&cvs) else {
+            unreachable!("a streamed blob has at least two pieces");
+        };
         let outcome = PutOutcome {
-            id: tree::root(&cvs),
+            id,
             sha256: Sha256Digest::from_bytes(sha.finalize().into()),
             len,
             deduplicated: false,
@@ -540,7 +544,7 @@ impl FileStore {
         let commit = Commit::decode(&payload)
             .filter(|c| c.id == *id && c.len == locator.len)
             .ok_or_else(|| corrupt("its commit record names another blob"))?;
-        if commit.piece_count > 1 && tree::root(&commit.cvs) != *id {
+        if commit.piece_count > 1 && tree::root(&commit.cvs) != Some(*id) {
             return Err(corrupt("its piece table does not hash to the blob id"));
         }
         Ok((file, commit))

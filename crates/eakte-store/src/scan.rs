@@ -79,7 +79,11 @@ impl Assembler<'_> {
                 Ok(()) => {
                     let mut hasher = tree::piece_hasher(index);
                     hasher.update(&self.scratch);
-                    pending.cv = Some(tree::piece_cv(&hasher));
+                    // Only pieces of multi-piece blobs have chaining values, and those are never
+                    // empty (blake3 has no chaining value for an empty subtree).
+                    if !self.scratch.is_empty() {
+                        pending.cv = Some(tree::piece_cv(&hasher));
+                    }
                     if index == 0 {
                         pending.plain = Some(hasher.finalize());
                     }
@@ -206,7 +210,7 @@ impl Assembler<'_> {
             return self.run[0].plain.map(|h| BlobId::from_bytes(*h.as_bytes()));
         }
         let cvs: Option<Vec<ChainingValue>> = self.run.iter().map(|p| p.cv).collect();
-        cvs.map(|cvs| tree::root(&cvs))
+        cvs.and_then(|cvs| tree::root(&cvs))
     }
 
     fn reset_sha(&mut self) {
@@ -241,7 +245,13 @@ pub(crate) fn scan_segment(
         sha_tainted: false,
     };
     let mut torn = None;
+    // Where damage was met while pieces were waiting for their commit: such pieces at the end
+    // are not a torn tail (a crash leaves no damage before its end) but a damaged record.
+    let mut damage_in_run: Option<u64> = None;
     for item in Scanner::new(file, start, len) {
+        if assembler.run.is_empty() {
+            damage_in_run = None;
+        }
         match item? {
             ScanItem::Frame {
                 offset,
@@ -268,6 +278,9 @@ pub(crate) fn scan_segment(
             ScanItem::Damaged { offset, len } => {
                 // A damaged stretch inside a record breaks that record; mark its pieces so the
                 // commit (if it survived) reports the blob as damaged.
+                if !assembler.run.is_empty() {
+                    damage_in_run.get_or_insert(offset);
+                }
                 for piece in &mut assembler.run {
                     piece
                         .problem
@@ -278,10 +291,18 @@ pub(crate) fn scan_segment(
             ScanItem::Torn { offset } => torn = Some(offset),
         }
     }
-    // Pieces without their commit at the end were never acknowledged, like a torn frame.
-    let cut = match (assembler.unfinished(), torn) {
-        (Some(run), Some(torn)) => Some(run.min(torn)),
-        (run, torn) => run.or(torn),
+    // Pieces without their commit at the end were never acknowledged, like a torn frame, unless
+    // damage lies among them.
+    let cut = match (assembler.unfinished(), damage_in_run) {
+        (Some(run), Some(damage)) => {
+            (assembler.out)(Found::Damaged {
+                offset: run,
+                len: damage - run,
+            });
+            torn
+        }
+        (Some(run), None) => Some(torn.map_or(run, |torn| run.min(torn))),
+        (None, _) => torn,
     };
     if let Some(offset) = cut {
         (assembler.out)(Found::Torn { offset });

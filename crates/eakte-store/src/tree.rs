@@ -38,12 +38,15 @@ fn subtree(cvs: &[ChainingValue]) -> ChainingValue {
     merge_subtrees_non_root(&subtree(&cvs[..k]), &subtree(&cvs[k..]), Mode::Hash)
 }
 
-/// The blob id of a blob of two or more pieces, from their chaining values.
-pub(crate) fn root(cvs: &[ChainingValue]) -> BlobId {
-    assert!(cvs.len() >= 2, "a one-piece blob's id is its plain hash");
+/// The blob id of a blob of two or more pieces, from their chaining values; `None` for fewer
+/// (a one-piece blob's id is the plain hash of its bytes).
+pub(crate) fn root(cvs: &[ChainingValue]) -> Option<BlobId> {
+    if cvs.len() < 2 {
+        return None;
+    }
     let k = split(cvs.len());
     let hash = merge_subtrees_root(&subtree(&cvs[..k]), &subtree(&cvs[k..]), Mode::Hash);
-    BlobId::from_bytes(*hash.as_bytes())
+    Some(BlobId::from_bytes(*hash.as_bytes()))
 }
 
 #[cfg(test)]
@@ -64,7 +67,7 @@ mod tests {
                 piece_cv(&h)
             })
             .collect();
-        root(&cvs)
+        root(&cvs).unwrap()
     }
 
     #[test]

@@ -2,13 +2,22 @@
 //! report each blob and each stretch of bytes that does not check out.
 
 use std::fs::File;
+use std::os::unix::fs::FileExt;
 
-use eakte_segment::SEGMENT_HEADER_LEN;
+use eakte_segment::{SEGMENT_HEADER_LEN, SegmentHeader};
 
 use crate::StoreError;
 use crate::api::{VerifyProblem, VerifyReport};
 use crate::file_store::FileStore;
+use crate::record::{STORE_FORMAT, STORE_LOG};
 use crate::scan::{Found, scan_segment};
+
+fn header_ok(file: &File, number: u64) -> bool {
+    let mut bytes = [0u8; SEGMENT_HEADER_LEN as usize];
+    file.read_exact_at(&mut bytes, 0).is_ok()
+        && SegmentHeader::decode(&bytes)
+            .is_some_and(|h| h.log == STORE_LOG && h.version == STORE_FORMAT && h.number == number)
+}
 
 pub(crate) fn verify(
     store: &FileStore,
@@ -22,6 +31,13 @@ pub(crate) fn verify(
     progress(0, total);
     for (number, path, len) in extents {
         let file = File::open(&path).map_err(|e| StoreError::io(&path, e))?;
+        if !header_ok(&file, number) {
+            report.problems.push(VerifyProblem::DamagedRegion {
+                segment: number,
+                offset: 0,
+                len: SEGMENT_HEADER_LEN.min(len),
+            });
+        }
         let mut found_blobs = Vec::new();
         scan_segment(
             &file,
