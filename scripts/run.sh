@@ -1,0 +1,27 @@
+#!/usr/bin/env bash
+# Quick start, part one: installs what is missing, builds eakte, and runs it on the data directory
+# ./eakte-data (or $EAKTE_DATA), filling it with the demo documents of fixtures/demo on first run.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+. scripts/setup.sh
+
+cargo build --release --locked -p eakte-cli
+target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
+eakte="$target_dir/release/eakte"
+export EAKTE_DATA="${EAKTE_DATA:-$PWD/eakte-data}"
+
+if [ ! -d "$EAKTE_DATA/store" ]; then
+  echo "First run: storing the demo documents in $EAKTE_DATA" >&2
+  "$eakte" store put fixtures/demo/*
+fi
+"$eakte" store stats
+"$eakte" store verify
+cat <<MSG
+
+eakte is ready; its data directory is $EAKTE_DATA.
+Try:
+  $eakte store put SOME_FILE          # store a file, prints its blake3 id
+  $eakte store get ID > copy          # the original bytes, verified
+  $eakte store verify                 # re-check every stored byte
+  $eakte --help
+MSG
