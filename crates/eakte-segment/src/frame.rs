@@ -70,22 +70,35 @@ impl FrameHeader {
     }
 }
 
+/// The encoded header of a frame whose payload is the concatenation of `parts`, so that a large
+/// payload can be written from where it lies without first copying it into one buffer.
+///
+/// # Panics
+/// When the parts together are longer than [`MAX_FRAME_PAYLOAD`]; callers split data before that.
+pub fn frame_header(kind: u8, flags: u8, parts: &[&[u8]]) -> [u8; FRAME_HEADER_LEN] {
+    let total: usize = parts.iter().map(|p| p.len()).sum();
+    let len = u32::try_from(total)
+        .ok()
+        .filter(|len| *len <= MAX_FRAME_PAYLOAD)
+        .expect("frame payload over MAX_FRAME_PAYLOAD; callers must split");
+    let payload_crc = parts
+        .iter()
+        .fold(0, |crc, part| crc32c::crc32c_append(crc, part));
+    FrameHeader {
+        kind,
+        flags,
+        len,
+        payload_crc,
+    }
+    .encode()
+}
+
 /// Appends a whole frame (header and payload) to `out`.
 ///
 /// # Panics
 /// When `payload` is longer than [`MAX_FRAME_PAYLOAD`]; callers split data before that.
 pub fn encode_frame(kind: u8, flags: u8, payload: &[u8], out: &mut Vec<u8>) {
-    let len = u32::try_from(payload.len())
-        .ok()
-        .filter(|len| *len <= MAX_FRAME_PAYLOAD)
-        .expect("frame payload over MAX_FRAME_PAYLOAD; callers must split");
-    let header = FrameHeader {
-        kind,
-        flags,
-        len,
-        payload_crc: crc32c::crc32c(payload),
-    };
-    out.extend_from_slice(&header.encode());
+    out.extend_from_slice(&frame_header(kind, flags, &[payload]));
     out.extend_from_slice(payload);
 }
 
@@ -108,6 +121,13 @@ mod tests {
             bytes[bit / 8] ^= 1 << (bit % 8);
             prop_assert_eq!(FrameHeader::decode(&bytes), None);
         }
+    }
+
+    #[test]
+    fn header_of_parts_equals_header_of_the_whole() {
+        let mut whole = Vec::new();
+        encode_frame(4, 1, b"abcdefgh", &mut whole);
+        assert_eq!(frame_header(4, 1, &[b"abc", b"", b"defgh"]), whole[..16]);
     }
 
     #[test]

@@ -12,7 +12,9 @@ mod scan;
 mod segment;
 
 pub use error::SegmentError;
-pub use frame::{FRAME_HEADER_LEN, FRAME_MAGIC, FrameHeader, MAX_FRAME_PAYLOAD, encode_frame};
+pub use frame::{
+    FRAME_HEADER_LEN, FRAME_MAGIC, FrameHeader, MAX_FRAME_PAYLOAD, encode_frame, frame_header,
+};
 pub use group_sync::{GroupSync, Position};
 pub use scan::{ScanItem, Scanner};
 pub use segment::{

@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use eakte_config::StoreConfig;
 use eakte_segment::{
     FRAME_HEADER_LEN, FrameHeader, GroupSync, Position, SEGMENT_HEADER_LEN, SegmentDir,
-    encode_frame, write_file_durably,
+    encode_frame, frame_header, write_file_durably,
 };
 use eakte_types::{BlobId, Sha256Digest};
 use sha2::{Digest, Sha256};
@@ -194,8 +194,8 @@ impl FileStore {
             .map_err(Into::into)
     }
 
-    /// Compresses one piece; returns the frame flags and the bytes to store.
-    fn compress(&self, raw: &[u8]) -> Result<(u8, Vec<u8>), StoreError> {
+    /// Compresses one piece; `None` when compression does not pay and the piece is stored raw.
+    fn compress(&self, raw: &[u8]) -> Result<Option<Vec<u8>>, StoreError> {
         let pooled = self
             .compressors
             .lock()
@@ -206,23 +206,69 @@ impl FileStore {
             None => zstd::bulk::Compressor::new(self.config.zstd_level)
                 .map_err(|e| StoreError::io(self.segments.path(), e))?,
         };
-        let compressed = compressor
-            .compress(raw)
-            .map_err(|e| StoreError::io(self.segments.path(), e));
+        let compressed = if self.looks_incompressible(&mut compressor, raw) {
+            Ok(None)
+        } else {
+            compressor
+                .compress(raw)
+                .map(|c| self.pays(c.len(), raw.len()).then_some(c))
+                .map_err(|e| StoreError::io(self.segments.path(), e))
+        };
         self.compressors
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .push(compressor);
-        let compressed = compressed?;
-        let mut payload = Vec::with_capacity(compressed.len().min(raw.len()) + 4);
-        let raw_len = raw.len() as u32;
-        if (compressed.len() as f64) <= raw.len() as f64 * self.config.max_compressed_ratio {
-            encode_piece(raw_len, &compressed, &mut payload);
-            Ok((FLAG_ZSTD, payload))
-        } else {
-            encode_piece(raw_len, raw, &mut payload);
-            Ok((0, payload))
+        compressed
+    }
+
+    fn pays(&self, compressed: usize, raw: usize) -> bool {
+        compressed as f64 <= raw as f64 * self.config.max_compressed_ratio
+    }
+
+    /// For a large piece, compresses two 64 KiB samples (start and middle) first: when neither
+    /// pays, the piece is stored raw without compressing all of it. Scans in JPEG are the common
+    /// case, and this saves most of the work of trying.
+    fn looks_incompressible(
+        &self,
+        compressor: &mut zstd::bulk::Compressor<'static>,
+        raw: &[u8],
+    ) -> bool {
+        const SAMPLE: usize = 64 * 1024;
+        if raw.len() < 4 * SAMPLE {
+            return false;
         }
+        let mid = raw.len() / 2;
+        [&raw[..SAMPLE], &raw[mid..mid + SAMPLE]]
+            .iter()
+            .all(|sample| match compressor.compress(sample) {
+                Ok(c) => !self.pays(c.len(), sample.len()),
+                Err(_) => false,
+            })
+    }
+
+    /// Compresses a piece while the other core runs `hashing` over it.
+    fn compress_beside<T: Send>(
+        &self,
+        raw: &[u8],
+        hashing: impl FnOnce() -> T + Send,
+    ) -> Result<(T, Option<Vec<u8>>), StoreError> {
+        // Below this, starting a thread costs more than it saves.
+        const PARALLEL_MIN: usize = 128 * 1024;
+        if raw.len() < PARALLEL_MIN {
+            let hashed = hashing();
+            return Ok((hashed, self.compress(raw)?));
+        }
+        std::thread::scope(|scope| {
+            let hashing = scope.spawn(hashing);
+            let compressed = self.compress(raw);
+            match hashing.join() {
+                Ok(hashed) => compressed.map(|compressed| (hashed, compressed)),
+                Err(_) => Err(StoreError::io(
+                    self.segments.path(),
+                    std::io::Error::other("the hashing thread panicked"),
+                )),
+            }
+        })
     }
 
     /// Appends bytes to the active segment; on failure cuts the segment back to `start`, and
@@ -239,6 +285,26 @@ impl FileStore {
                 Err(StoreError::io(path, e))
             }
         }
+    }
+
+    /// Appends one piece frame, writing the raw or compressed bytes from where they lie.
+    fn append_piece(
+        &self,
+        writer: &mut Writer,
+        start: u64,
+        raw: &[u8],
+        compressed: Option<&[u8]>,
+    ) -> Result<(), StoreError> {
+        let raw_len = (raw.len() as u32).to_le_bytes();
+        let (flags, data) = match compressed {
+            Some(c) => (FLAG_ZSTD, c),
+            None => (0, raw),
+        };
+        let mut prefix = Vec::with_capacity(FRAME_HEADER_LEN + 4);
+        prefix.extend_from_slice(&frame_header(KIND_PIECE, flags, &[&raw_len, data]));
+        prefix.extend_from_slice(&raw_len);
+        self.append(writer, start, &prefix)?;
+        self.append(writer, start, data)
     }
 
     fn cut_back(&self, writer: &mut Writer, start: u64) {
@@ -274,18 +340,31 @@ impl FileStore {
 
     fn put_single(&self, data: &[u8]) -> Result<PutOutcome, StoreError> {
         let id = BlobId::from_bytes(*blake3::hash(data).as_bytes());
-        let sha256 = Sha256Digest::from_bytes(Sha256::digest(data).into());
+        // Most duplicates are caught here, before the work of compressing.
+        if self.intact(&id) {
+            let outcome = PutOutcome {
+                id,
+                sha256: Sha256Digest::from_bytes(Sha256::digest(data).into()),
+                len: data.len() as u64,
+                deduplicated: false,
+            };
+            return self.put_duplicate(self.lock_writer()?, outcome);
+        }
+        let (sha256, compressed) = self.compress_beside(data, || {
+            Sha256Digest::from_bytes(Sha256::digest(data).into())
+        })?;
+        let (flags, stored) = match &compressed {
+            Some(c) => (FLAG_ZSTD, &c[..]),
+            None => (0, data),
+        };
+        let mut payload = Vec::with_capacity(stored.len() + 4);
+        encode_piece(data.len() as u32, stored, &mut payload);
         let outcome = PutOutcome {
             id,
             sha256,
             len: data.len() as u64,
             deduplicated: false,
         };
-        // Most duplicates are caught here, before the work of compressing.
-        if self.intact(&id) {
-            return self.put_duplicate(self.lock_writer()?, outcome);
-        }
-        let (flags, payload) = self.compress(data)?;
         let mut writer = self.lock_writer()?;
         // Another put may have stored the same bytes while this one compressed.
         if self.intact(&id) {
@@ -413,6 +492,9 @@ impl FileStore {
 
     /// Writes the pieces; returns the outcome and the encoded commit, or no commit when the blob
     /// turns out to be stored already.
+    ///
+    /// A flusher thread fsyncs the segment every few MiB while the pieces are still being
+    /// prepared, so that the disk writes back during the CPU work instead of all at the end.
     fn stream_pieces(
         &self,
         writer: &mut Writer,
@@ -421,27 +503,74 @@ impl FileStore {
         second: Vec<u8>,
         input: &mut dyn Read,
     ) -> Result<(PutOutcome, Option<Vec<u8>>), StoreError> {
+        let file = Arc::clone(&writer.file);
+        let (flush_requests, flush_queue) = std::sync::mpsc::sync_channel::<()>(1);
+        std::thread::scope(|scope| {
+            let flusher = scope.spawn(move || -> std::io::Result<()> {
+                for () in flush_queue {
+                    file.sync_data()?;
+                }
+                Ok(())
+            });
+            let streamed =
+                self.stream_pieces_flushing(writer, start, first, second, input, &flush_requests);
+            drop(flush_requests);
+            let flushed = flusher
+                .join()
+                .unwrap_or_else(|_| Err(std::io::Error::other("the flusher thread panicked")));
+            if let Err(e) = flushed {
+                // After a failed fsync the kernel may have dropped the dirty pages: nothing
+                // written since the last good fsync can be trusted, so refuse further writes.
+                let why = format!("fsync failed: {e}");
+                self.sync.poison(why.clone());
+                return Err(eakte_segment::SegmentError::Poisoned(why).into());
+            }
+            streamed
+        })
+    }
+
+    fn stream_pieces_flushing(
+        &self,
+        writer: &mut Writer,
+        start: u64,
+        first: Vec<u8>,
+        second: Vec<u8>,
+        input: &mut dyn Read,
+        flush_requests: &std::sync::mpsc::SyncSender<()>,
+    ) -> Result<(PutOutcome, Option<Vec<u8>>), StoreError> {
+        /// How many bytes of pieces are written between flush requests.
+        const FLUSH_EVERY: usize = 8 * PIECE_LEN;
         let mut sha = Sha256::new();
         let mut cvs = Vec::new();
         let mut len = 0u64;
         let mut current = first;
         let mut next = second;
-        let mut frame = Vec::with_capacity(PIECE_LEN + 64);
+        let mut written_since_flush = 0;
         while !current.is_empty() {
             if cvs.len() as u64 >= MAX_PIECES {
                 return Err(StoreError::TooLarge {
                     limit: MAX_PIECES * PIECE_LEN as u64,
                 });
             }
-            let mut hasher = tree::piece_hasher(cvs.len() as u64);
-            hasher.update(&current);
-            cvs.push(tree::piece_cv(&hasher));
-            sha.update(&current);
+            let index = cvs.len() as u64;
+            let piece = &current;
+            let sha = &mut sha;
+            let (cv, compressed) = self.compress_beside(piece, move || {
+                let mut hasher = tree::piece_hasher(index);
+                hasher.update(piece);
+                sha.update(piece);
+                tree::piece_cv(&hasher)
+            })?;
+            cvs.push(cv);
             len += current.len() as u64;
-            let (flags, payload) = self.compress(&current)?;
-            frame.clear();
-            encode_frame(KIND_PIECE, flags, &payload, &mut frame);
-            self.append(writer, start, &frame)?;
+            self.append_piece(writer, start, &current, compressed.as_deref())?;
+            written_since_flush += current.len();
+            if written_since_flush >= FLUSH_EVERY {
+                // Start writing back what is there while the next pieces are prepared; if the
+                // flusher is still busy, the next request will cover these bytes too.
+                let _ = flush_requests.try_send(());
+                written_since_flush = 0;
+            }
             let full = current.len() == PIECE_LEN;
             std::mem::swap(&mut current, &mut next);
             if full && !current.is_empty() {
