@@ -24,6 +24,9 @@ struct State {
     durable: Position,
     syncing: bool,
     poisoned: Option<String>,
+    /// Bumped by [`GroupSync::retreat`]: a sync that started before cannot vouch for bytes
+    /// written at the cut-back offsets afterwards.
+    generation: u64,
 }
 
 /// Shares fsyncs between concurrent writers of one log.
@@ -61,6 +64,14 @@ impl GroupSync {
         self.synced.notify_all();
     }
 
+    /// Records that the log was cut back to `position` (a failed write removed): offsets past it
+    /// are no longer durable, and will be written anew.
+    pub fn retreat(&self, position: Position) {
+        let mut state = self.lock();
+        state.durable = state.durable.min(position);
+        state.generation += 1;
+    }
+
     /// Refuses further syncs after a failed fsync, see [`SegmentError::Poisoned`].
     pub fn poison(&self, why: String) {
         let mut state = self.lock();
@@ -93,12 +104,16 @@ impl GroupSync {
                 continue;
             }
             state.syncing = true;
+            let generation = state.generation;
             drop(state);
             let (end, file) = current();
             let result = file.sync_data();
             state = self.lock();
             state.syncing = false;
             match result {
+                // A cut-back during the sync may have removed bytes this sync covered; new ones
+                // written in their place need a sync of their own.
+                Ok(()) if state.generation != generation => {}
                 Ok(()) => state.durable = state.durable.max(end),
                 Err(e) => {
                     state.poisoned.get_or_insert(format!("fsync failed: {e}"));
@@ -158,6 +173,42 @@ mod tests {
                 segment: 1,
                 offset: 800
             }
+        );
+    }
+
+    #[test]
+    fn a_retreat_makes_cut_offsets_wait_for_a_new_sync() {
+        let file = Arc::new(tempfile::tempfile().unwrap());
+        let sync = GroupSync::new(Position {
+            segment: 1,
+            offset: 100,
+        });
+        sync.retreat(Position {
+            segment: 1,
+            offset: 40,
+        });
+        let calls = std::sync::atomic::AtomicU64::new(0);
+        sync.wait_durable(
+            Position {
+                segment: 1,
+                offset: 60,
+            },
+            || {
+                calls.fetch_add(1, Ordering::SeqCst);
+                (
+                    Position {
+                        segment: 1,
+                        offset: 60,
+                    },
+                    Arc::clone(&file),
+                )
+            },
+        )
+        .unwrap();
+        assert_eq!(
+            calls.load(Ordering::SeqCst),
+            1,
+            "offset 60 was cut, so it needs a sync"
         );
     }
 

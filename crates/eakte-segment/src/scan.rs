@@ -91,7 +91,9 @@ impl<'a> Scanner<'a> {
         Ok(FrameHeader::decode(&header))
     }
 
-    /// The offset of the next valid, complete frame after `from`, if any.
+    /// The offset of the next valid, complete frame after `from`, if any: its header and its
+    /// payload must both check out, so that stray bytes that happen to look like a header are
+    /// not taken for one.
     fn resync(&mut self, from: u64) -> std::io::Result<Option<u64>> {
         let mut at = from;
         while at + FRAME_HEADER_LEN as u64 <= self.len {
@@ -100,7 +102,10 @@ impl<'a> Scanner<'a> {
                 && let Some(header) = self.header_at(at)?
                 && at + header.frame_len() <= self.len
             {
-                return Ok(Some(at));
+                let payload = self.bytes_at(at + FRAME_HEADER_LEN as u64, header.len as usize)?;
+                if header.payload_ok(payload) {
+                    return Ok(Some(at));
+                }
             }
             at += 1;
         }

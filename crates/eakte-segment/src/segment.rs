@@ -60,10 +60,16 @@ pub struct SegmentDir {
 }
 
 impl SegmentDir {
-    /// A segment directory; the directory is created when missing.
+    /// A segment directory; the directory is created when missing (and its parent fsynced, so
+    /// that the new directory survives a power loss).
     pub fn open(path: impl Into<PathBuf>, extension: &'static str) -> Result<Self, SegmentError> {
         let path = path.into();
-        std::fs::create_dir_all(&path).map_err(|e| SegmentError::io(&path, e))?;
+        if !path.is_dir() {
+            std::fs::create_dir_all(&path).map_err(|e| SegmentError::io(&path, e))?;
+            if let Some(parent) = path.parent() {
+                fsync_dir(parent)?;
+            }
+        }
         Ok(Self { path, extension })
     }
 
@@ -97,7 +103,9 @@ impl SegmentDir {
             let Some(stem) = stem.strip_suffix('.') else {
                 continue;
             };
-            if stem.len() == 8
+            // Numbers are written with at least eight digits; past 99,999,999 they grow.
+            if stem.len() >= 8
+                && stem.bytes().all(|b| b.is_ascii_digit())
                 && let Ok(n) = stem.parse::<u64>()
             {
                 numbers.push(n);
@@ -121,9 +129,14 @@ pub fn create_segment(
         .create_new(true)
         .open(&path)
         .map_err(|e| SegmentError::io(&path, e))?;
-    file.write_all(&header.encode())
+    if let Err(e) = file
+        .write_all(&header.encode())
         .and_then(|()| file.sync_all())
-        .map_err(|e| SegmentError::io(&path, e))?;
+    {
+        // Leave no half-made segment behind: it would block creating this number again.
+        let _ = std::fs::remove_file(&path);
+        return Err(SegmentError::io(&path, e));
+    }
     fsync_dir(dir.path())?;
     Ok((file, path))
 }

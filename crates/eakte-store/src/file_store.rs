@@ -21,9 +21,10 @@ use crate::api::{BlobMeta, BlobStore, PutOutcome, StoreStats, VerifyReport};
 use crate::index::{Locator, SegmentSummary, encode_side_file};
 use crate::reader::BlobReader;
 use crate::record::{
-    Commit, FLAG_ZSTD, KIND_COMMIT, KIND_PIECE, KIND_REF, MAX_PIECES, PIECE_LEN, encode_piece,
+    Commit, FLAG_ZSTD, KIND_COMMIT, KIND_PIECE, KIND_REF, MAX_PIECES, PIECE_LEN,
+    commit_payload_len, encode_piece,
 };
-use crate::recovery::{load_sealed, new_writer, recover_active};
+use crate::recovery::{create_dir_durably, load_sealed, new_writer, recover_active};
 use crate::{StoreError, tree};
 
 /// The locator index and the counts of deduplicated puts.
@@ -67,6 +68,9 @@ pub(crate) struct Writer {
     pub file: Arc<File>,
     pub len: u64,
     pub summary: SegmentSummary,
+    /// The end of the last complete record: where a put that failed half-way (or panicked in
+    /// its caller's reader) is cut back to.
+    pub clean_len: u64,
     /// Set when a failed put could not be cut back; no further put is accepted.
     pub poisoned: Option<String>,
 }
@@ -87,6 +91,9 @@ pub struct FileStore {
     config: StoreConfig,
     index: RwLock<Index>,
     writer: Mutex<Writer>,
+    /// The end of what has been written and the file it is in, kept apart from the writer lock
+    /// so that a put streaming a slow input does not hold up the fsync others wait for.
+    tail: Mutex<(Position, Arc<File>)>,
     sync: GroupSync,
     read_files: RwLock<HashMap<u64, Arc<File>>>,
     compressors: Mutex<Vec<zstd::bulk::Compressor<'static>>>,
@@ -111,7 +118,7 @@ impl FileStore {
     /// Opens (creating when missing) the store in directory `dir`, recovering from a crash: an
     /// unfinished record at the end of the newest segment is moved to `quarantine/` and cut off.
     pub fn open(dir: &Path, config: &StoreConfig) -> Result<Self, StoreError> {
-        std::fs::create_dir_all(dir).map_err(io(dir))?;
+        create_dir_durably(dir)?;
         let lock_path = dir.join("LOCK");
         let lock = OpenOptions::new()
             .create(true)
@@ -138,7 +145,13 @@ impl FileStore {
             index.add(&summary);
         }
         let writer = match active {
-            Some(number) => recover_active(&segments, &quarantine, number)?,
+            Some(number) => {
+                let (writer, sealed) = recover_active(&segments, &quarantine, number)?;
+                if let Some(sealed) = sealed {
+                    index.add(&sealed);
+                }
+                writer
+            }
             None => new_writer(&segments, 1)?,
         };
         index.add(&writer.summary);
@@ -149,6 +162,7 @@ impl FileStore {
         );
         Ok(Self {
             sync: GroupSync::new(writer.position()),
+            tail: Mutex::new((writer.position(), Arc::clone(&writer.file))),
             segments,
             quarantine,
             config: config.clone(),
@@ -166,7 +180,20 @@ impl FileStore {
     }
 
     fn lock_writer(&self) -> Result<MutexGuard<'_, Writer>, StoreError> {
-        let writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let writer = match self.writer.lock() {
+            Ok(writer) => writer,
+            Err(poisoned) => {
+                // A put panicked (in its caller's reader, say) while writing: cut off what it
+                // left half-written, as a failed put would have.
+                let mut writer = poisoned.into_inner();
+                let clean = writer.clean_len;
+                if writer.len != clean {
+                    // On failure the writer is poisoned, which the check below reports.
+                    let _ = self.cut_back(&mut writer, clean);
+                }
+                writer
+            }
+        };
         if let Some(why) = &writer.poisoned {
             return Err(eakte_segment::SegmentError::Poisoned(why.clone()).into());
         }
@@ -188,8 +215,8 @@ impl FileStore {
     fn wait_durable(&self, target: Position) -> Result<(), StoreError> {
         self.sync
             .wait_durable(target, || {
-                let writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
-                (writer.position(), Arc::clone(&writer.file))
+                let tail = self.tail.lock().unwrap_or_else(|e| e.into_inner());
+                (tail.0, Arc::clone(&tail.1))
             })
             .map_err(Into::into)
     }
@@ -277,13 +304,24 @@ impl FileStore {
         match writer.file.write_all_at(bytes, writer.len) {
             Ok(()) => {
                 writer.len += bytes.len() as u64;
+                self.set_tail(writer);
                 Ok(())
             }
             Err(e) => {
                 let path = self.segments.segment(writer.number);
-                self.cut_back(writer, start);
+                // The write error is what the caller needs to hear; a failed cut-back has
+                // already poisoned the writer.
+                let _ = self.cut_back(writer, start);
                 Err(StoreError::io(path, e))
             }
+        }
+    }
+
+    fn set_tail(&self, writer: &Writer) {
+        let mut tail = self.tail.lock().unwrap_or_else(|e| e.into_inner());
+        tail.0 = writer.position();
+        if !Arc::ptr_eq(&tail.1, &writer.file) {
+            tail.1 = Arc::clone(&writer.file);
         }
     }
 
@@ -307,12 +345,26 @@ impl FileStore {
         self.append(writer, start, data)
     }
 
-    fn cut_back(&self, writer: &mut Writer, start: u64) {
+    /// Removes what a put wrote after `start`. If that fails, no further put is accepted: the
+    /// half-written record would otherwise lie between acknowledged ones.
+    fn cut_back(&self, writer: &mut Writer, start: u64) -> Result<(), StoreError> {
+        let position = Position {
+            segment: writer.number,
+            offset: start,
+        };
+        self.sync.retreat(position);
         match writer.file.set_len(start) {
-            Ok(()) => writer.len = start,
+            Ok(()) => {
+                writer.len = start;
+                writer.clean_len = start;
+                self.set_tail(writer);
+                Ok(())
+            }
             Err(e) => {
                 warn!(segment = writer.number, error = %e, "cannot cut back a failed put");
-                writer.poisoned = Some(format!("cannot cut back a failed put: {e}"));
+                let why = format!("cannot cut back a failed put: {e}");
+                writer.poisoned = Some(why.clone());
+                Err(eakte_segment::SegmentError::Poisoned(why).into())
             }
         }
     }
@@ -334,6 +386,7 @@ impl FileStore {
         let side = encode_side_file(writer.number, writer.len, &writer.summary);
         write_file_durably(&self.segments.file(writer.number, "idx"), &side)?;
         *writer = new_writer(&self.segments, writer.number + 1)?;
+        self.set_tail(writer);
         info!(segment = writer.number, "started a new segment");
         Ok(())
     }
@@ -341,7 +394,7 @@ impl FileStore {
     fn put_single(&self, data: &[u8]) -> Result<PutOutcome, StoreError> {
         let id = BlobId::from_bytes(*blake3::hash(data).as_bytes());
         // Most duplicates are caught here, before the work of compressing.
-        if self.intact(&id) {
+        if self.has_readable_copy(&id)? {
             let outcome = PutOutcome {
                 id,
                 sha256: Sha256Digest::from_bytes(Sha256::digest(data).into()),
@@ -367,7 +420,7 @@ impl FileStore {
         };
         let mut writer = self.lock_writer()?;
         // Another put may have stored the same bytes while this one compressed.
-        if self.intact(&id) {
+        if self.has_readable_copy(&id)? {
             return self.put_duplicate(writer, outcome);
         }
         self.roll_if_full(&mut writer)?;
@@ -398,8 +451,28 @@ impl FileStore {
         Ok(outcome)
     }
 
-    fn intact(&self, id: &BlobId) -> bool {
-        self.read_index().blobs.get(id).is_some_and(|l| !l.damaged)
+    /// Whether an intact, durable copy of `id` is stored, read back and checked in full: a put
+    /// is deduplicated only against bytes that really can be read. A copy that fails the check
+    /// is marked damaged, and the put stores a fresh one.
+    fn has_readable_copy(&self, id: &BlobId) -> Result<bool, StoreError> {
+        if self.read_index().blobs.get(id).is_none_or(|l| l.damaged) {
+            return Ok(false);
+        }
+        let checked = self.open_blob(id).and_then(|mut reader| {
+            std::io::copy(&mut reader, &mut std::io::sink())
+                .map_err(crate::reader::into_store_error)
+        });
+        match checked {
+            Ok(_) => Ok(true),
+            Err(StoreError::Corruption { detail, .. }) => {
+                warn!(blob = %id, detail, "stored copy is corrupt; storing the bytes again");
+                if let Some(locator) = self.write_index().blobs.get_mut(id) {
+                    locator.damaged = true;
+                }
+                Ok(false)
+            }
+            Err(e) => Err(e),
+        }
     }
 
     fn record_blob(
@@ -413,10 +486,12 @@ impl FileStore {
         let locator = Locator {
             segment: writer.number,
             commit_offset,
+            end: writer.len,
             len,
             record_bytes,
             damaged: false,
         };
+        writer.clean_len = writer.len;
         writer.summary.blobs.push((id, locator));
         self.write_index().insert_fresh(id, locator);
     }
@@ -434,6 +509,7 @@ impl FileStore {
         let mut bytes = Vec::with_capacity(FRAME_HEADER_LEN + 32);
         encode_frame(KIND_REF, 0, outcome.id.as_bytes(), &mut bytes);
         self.append(&mut writer, start, &bytes)?;
+        writer.clean_len = writer.len;
         writer.summary.refs.push(outcome.id);
         *self.write_index().refs.entry(outcome.id).or_default() += 1;
         let target = writer.position();
@@ -478,12 +554,13 @@ impl FileStore {
             }
             Ok((outcome, None)) => {
                 // Already stored: the pieces just written are not needed.
-                self.cut_back(&mut writer, start);
+                self.cut_back(&mut writer, start)?;
                 self.put_duplicate(writer, outcome)
             }
             Err(e) => {
                 if writer.len != start {
-                    self.cut_back(&mut writer, start);
+                    // A failed cut-back poisons the writer; the first error is the one to report.
+                    let _ = self.cut_back(&mut writer, start);
                 }
                 Err(e)
             }
@@ -588,7 +665,7 @@ impl FileStore {
             len,
             deduplicated: false,
         };
-        if self.intact(&outcome.id) {
+        if self.has_readable_copy(&outcome.id)? {
             return Ok((outcome, None));
         }
         let commit = Commit {
@@ -620,12 +697,18 @@ impl FileStore {
         Ok(file)
     }
 
+    /// Where a blob is. A blob written by a put that is still waiting for its fsync is shown
+    /// only once that fsync is done: nothing is visible that a crash could take away.
     fn locate(&self, id: &BlobId) -> Result<Locator, StoreError> {
         let locator = *self
             .read_index()
             .blobs
             .get(id)
             .ok_or(StoreError::NotFound(*id))?;
+        self.wait_durable(Position {
+            segment: locator.segment,
+            offset: locator.end,
+        })?;
         if locator.damaged {
             return Err(StoreError::corrupt(
                 *id,
@@ -660,6 +743,7 @@ impl FileStore {
         };
         let header = FrameHeader::decode(&header)
             .filter(|h| h.kind == KIND_COMMIT)
+            .filter(|h| u64::from(h.len) == commit_payload_len(locator.len))
             .ok_or_else(|| corrupt("its commit record header is damaged"))?;
         let mut payload = vec![0u8; header.len as usize];
         file.read_exact_at(
@@ -696,25 +780,28 @@ impl FileStore {
         Ok(out)
     }
 
-    /// Whether an intact blob with this id is stored.
+    /// Whether a durable blob with this id is stored and not known to be damaged.
     pub fn contains(&self, id: &BlobId) -> bool {
-        self.intact(id)
+        self.locate(id).is_ok()
     }
 
     /// The segment files, their numbers, and the end of the active one, for verify.
-    pub(crate) fn segment_extents(&self) -> Vec<(u64, PathBuf, u64)> {
-        let writer = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+    pub(crate) fn segment_extents(&self) -> Result<Vec<(u64, PathBuf, u64)>, StoreError> {
+        let (active, active_len) = {
+            let tail = self.tail.lock().unwrap_or_else(|e| e.into_inner());
+            (tail.0.segment, tail.0.offset)
+        };
         let mut out = Vec::new();
-        for number in self.segments.list().unwrap_or_default() {
+        for number in self.segments.list()? {
             let path = self.segments.segment(number);
-            let len = if number == writer.number {
-                writer.len
+            let len = if number == active {
+                active_len
             } else {
-                std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0)
+                std::fs::metadata(&path).map_err(io(&path))?.len()
             };
             out.push((number, path, len));
         }
-        out
+        Ok(out)
     }
 }
 
@@ -754,20 +841,21 @@ impl BlobStore for FileStore {
         let mut stats = StoreStats::default();
         {
             let index = self.read_index();
+            // Saturating: the counts come from files on disk, which could be anything.
             for locator in index.blobs.values() {
                 stats.blobs += 1;
-                stats.logical_bytes += locator.len;
-                stats.record_bytes += locator.record_bytes;
+                stats.logical_bytes = stats.logical_bytes.saturating_add(locator.len);
+                stats.record_bytes = stats.record_bytes.saturating_add(locator.record_bytes);
             }
             stats.puts = stats.blobs;
             stats.put_bytes = stats.logical_bytes;
             for (id, count) in &index.refs {
                 let len = index.blobs.get(id).map_or(0, |l| l.len);
-                stats.puts += count;
-                stats.put_bytes += count * len;
+                stats.puts = stats.puts.saturating_add(*count);
+                stats.put_bytes = stats.put_bytes.saturating_add(count.saturating_mul(len));
             }
         }
-        for (_, path, _) in self.segment_extents() {
+        for (_, path, _) in self.segment_extents()? {
             stats.segments += 1;
             stats.stored_bytes += std::fs::metadata(&path).map_err(io(&path))?.len();
         }

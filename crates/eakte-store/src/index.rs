@@ -11,6 +11,9 @@ use eakte_types::BlobId;
 pub(crate) struct Locator {
     pub segment: u64,
     pub commit_offset: u64,
+    /// Where the blob's record ends: once the segment is durable up to here, so is the blob.
+    /// Not kept in side files (sealed segments are durable); set to the commit offset there.
+    pub end: u64,
     pub len: u64,
     /// Bytes of the blob's frames (pieces and commit, headers included).
     pub record_bytes: u64,
@@ -97,6 +100,7 @@ pub(crate) fn decode_side_file(
             Locator {
                 segment: number,
                 commit_offset: u64_at(entry, 32)?,
+                end: u64_at(entry, 32)?,
                 len: u64_at(entry, 40)?,
                 record_bytes: u64_at(entry, 48)?,
                 damaged: entry[56] != 0,
@@ -121,6 +125,7 @@ mod tests {
                 Locator {
                     segment: 3,
                     commit_offset: 100,
+                    end: 100,
                     len: 5,
                     record_bytes: 130,
                     damaged: false,

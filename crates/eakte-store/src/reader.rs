@@ -73,8 +73,10 @@ impl BlobReader {
         let index = self.next_piece;
         let mut header = [0u8; FRAME_HEADER_LEN];
         self.read_at(&mut header, self.next_offset)?;
+        // A piece payload is its 4-byte length and at most one piece of bytes (compressed only
+        // when that is smaller): a larger length is damage, and is not allocated for.
         let header = FrameHeader::decode(&header)
-            .filter(|h| h.kind == KIND_PIECE)
+            .filter(|h| h.kind == KIND_PIECE && h.len as usize <= 4 + PIECE_LEN)
             .ok_or_else(|| self.corrupt("frame header is damaged".into()))?;
         let mut stored = std::mem::take(&mut self.stored);
         stored.resize(header.len as usize, 0);

@@ -116,6 +116,12 @@ impl Commit {
     }
 }
 
+/// The length of the commit payload of a blob of `len` bytes.
+pub(crate) fn commit_payload_len(len: u64) -> u64 {
+    let pieces = pieces_for(len);
+    COMMIT_FIXED_LEN as u64 + if pieces > 1 { 32 * pieces } else { 0 }
+}
+
 /// How many pieces a blob of `len` bytes has; the empty blob has one empty piece.
 pub(crate) fn pieces_for(len: u64) -> u64 {
     len.div_ceil(PIECE_LEN as u64).max(1)

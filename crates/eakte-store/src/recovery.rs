@@ -34,6 +34,7 @@ pub(crate) fn new_writer(segments: &SegmentDir, number: u64) -> Result<Writer, S
         file: Arc::new(file),
         len: SEGMENT_HEADER_LEN,
         summary: SegmentSummary::default(),
+        clean_len: SEGMENT_HEADER_LEN,
         poisoned: None,
     })
 }
@@ -118,11 +119,15 @@ fn summarize(summary: &mut SegmentSummary, found: Found) {
 
 /// Opens the newest segment for appending: scans it, and moves an unfinished record at its end
 /// (a crash during a put) to the quarantine directory before cutting it off.
+///
+/// When the scan met damage it had to skip (a frame header that does not check out), frame
+/// boundaries after it are less certain, so nothing is cut: the segment is sealed as it is, with
+/// its side file, and a new segment becomes the active one.
 pub(crate) fn recover_active(
     segments: &SegmentDir,
     quarantine: &Path,
     number: u64,
-) -> Result<Writer, StoreError> {
+) -> Result<(Writer, Option<SegmentSummary>), StoreError> {
     let path = segments.segment(number);
     let file = OpenOptions::new()
         .read(true)
@@ -135,11 +140,12 @@ pub(crate) fn recover_active(
         keep_in_quarantine(quarantine, &path, &file, 0, len)?;
         std::fs::remove_file(&path).map_err(io(&path))?;
         fsync_dir(segments.path())?;
-        return new_writer(segments, number);
+        return Ok((new_writer(segments, number)?, None));
     }
     check_header(&path, &file, number)?;
     let mut summary = SegmentSummary::default();
     let mut torn = None;
+    let mut skipped_damage = false;
     scan_segment(
         &file,
         number,
@@ -147,13 +153,29 @@ pub(crate) fn recover_active(
         len,
         false,
         &mut |found| {
-            if let Found::Torn { offset } = found {
-                torn = Some(offset);
+            match found {
+                Found::Torn { offset } => torn = Some(offset),
+                Found::Damaged { .. } => skipped_damage = true,
+                _ => {}
             }
             summarize(&mut summary, found)
         },
     )
     .map_err(io(&path))?;
+    // What a killed process wrote may still be only in the page cache: make it durable before
+    // it counts as stored.
+    file.sync_all().map_err(io(&path))?;
+    if skipped_damage {
+        warn!(
+            segment = number,
+            "the newest segment is damaged; sealing it as it is and starting a new one"
+        );
+        write_file_durably(
+            &segments.file(number, "idx"),
+            &encode_side_file(number, len, &summary),
+        )?;
+        return Ok((new_writer(segments, number + 1)?, Some(summary)));
+    }
     let mut end = len;
     if let Some(offset) = torn {
         warn!(
@@ -167,17 +189,20 @@ pub(crate) fn recover_active(
         file.sync_all().map_err(io(&path))?;
         end = offset;
     }
-    Ok(Writer {
+    let writer = Writer {
         number,
         file: Arc::new(file),
         len: end,
         summary,
+        clean_len: end,
         poisoned: None,
-    })
+    };
+    Ok((writer, None))
 }
 
 /// Copies bytes `from..to` of a segment into the quarantine directory, durably, before they are
-/// cut off: nothing is thrown away without a trace.
+/// cut off: nothing is thrown away without a trace. An earlier file of the same name is never
+/// overwritten.
 fn keep_in_quarantine(
     quarantine: &Path,
     segment: &Path,
@@ -185,17 +210,48 @@ fn keep_in_quarantine(
     from: u64,
     to: u64,
 ) -> Result<(), StoreError> {
-    std::fs::create_dir_all(quarantine).map_err(io(quarantine))?;
+    create_dir_durably(quarantine)?;
     let name = segment
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let target = quarantine.join(format!("{name}.{from}.torn"));
+    let mut attempt = 0u32;
+    let (target, mut out) = loop {
+        let suffix = if attempt == 0 {
+            String::new()
+        } else {
+            format!(".{attempt}")
+        };
+        let target = quarantine.join(format!("{name}.{from}.torn{suffix}"));
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&target)
+        {
+            Ok(out) => break (target, out),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 10_000 => {
+                attempt += 1;
+            }
+            Err(e) => return Err(StoreError::io(&target, e)),
+        }
+    };
     let mut source = file.try_clone().map_err(io(segment))?;
     source.seek(SeekFrom::Start(from)).map_err(io(segment))?;
-    let mut out = File::create(&target).map_err(io(&target))?;
     std::io::copy(&mut source.take(to - from), &mut out)
         .and_then(|_| out.sync_all())
         .map_err(io(&target))?;
     Ok(fsync_dir(quarantine)?)
+}
+
+/// Creates a directory if missing and fsyncs its parent, so that the directory itself survives
+/// a power loss.
+pub(crate) fn create_dir_durably(dir: &Path) -> Result<(), StoreError> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir).map_err(io(dir))?;
+    if let Some(parent) = dir.parent() {
+        fsync_dir(parent)?;
+    }
+    Ok(())
 }

@@ -192,6 +192,7 @@ impl Assembler<'_> {
         let locator = Locator {
             segment: self.segment,
             commit_offset: offset,
+            end: offset,
             len: commit.len,
             record_bytes,
             damaged: problem.is_some(),
@@ -216,6 +217,19 @@ impl Assembler<'_> {
     fn reset_sha(&mut self) {
         self.sha = Sha256::new();
         self.sha_tainted = false;
+    }
+
+    /// Pieces still waiting for a commit when another record starts at `offset` belong to a
+    /// put that failed and could not be cut back: they are nobody's.
+    fn orphans_before(&mut self, offset: u64) {
+        if let Some(start) = self.unfinished() {
+            self.run.clear();
+            self.reset_sha();
+            (self.out)(Found::Damaged {
+                offset: start,
+                len: offset - start,
+            });
+        }
     }
 
     /// Whatever pieces are still waiting for their commit.
@@ -266,6 +280,7 @@ pub(crate) fn scan_segment(
                     }
                     KIND_COMMIT => assembler.commit(offset, frame_len, &payload, payload_ok),
                     KIND_REF if payload_ok && payload.len() == 32 => {
+                        assembler.orphans_before(offset);
                         let id: [u8; 32] = payload.as_slice().try_into().unwrap_or_default();
                         (assembler.out)(Found::Ref(BlobId::from_bytes(id)));
                     }

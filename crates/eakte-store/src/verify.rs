@@ -24,7 +24,7 @@ pub(crate) fn verify(
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<VerifyReport, StoreError> {
     // Only what existed when verify started is checked; puts may go on meanwhile.
-    let extents = store.segment_extents();
+    let extents = store.segment_extents()?;
     let total: u64 = extents.iter().map(|(_, _, len)| *len).sum();
     let mut report = VerifyReport::default();
     let mut done = 0u64;

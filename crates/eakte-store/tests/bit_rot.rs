@@ -10,6 +10,23 @@ use rand::Rng;
 struct Fixture {
     dir: tempfile::TempDir,
     blobs: Vec<Vec<u8>>,
+    /// Every file of the store as it was after the puts, to put back after each flip.
+    files: Vec<(std::path::PathBuf, Vec<u8>)>,
+}
+
+impl Fixture {
+    /// Puts the store back as it was: opening a damaged store may seal its newest segment and
+    /// start another, or rebuild side files.
+    fn restore(&self) {
+        let segments = self.dir.path().join("segments");
+        for entry in std::fs::read_dir(&segments).unwrap() {
+            std::fs::remove_file(entry.unwrap().path()).unwrap();
+        }
+        for (path, bytes) in &self.files {
+            std::fs::write(path, bytes).unwrap();
+        }
+        let _ = std::fs::remove_dir_all(self.dir.path().join("quarantine"));
+    }
 }
 
 fn fixture() -> Fixture {
@@ -34,11 +51,19 @@ fn fixture() -> Fixture {
         segment_files(dir.path()).len() >= 2,
         "needs sealed and active segments"
     );
-    Fixture { dir, blobs }
+    let files = std::fs::read_dir(dir.path().join("segments"))
+        .unwrap()
+        .map(|e| {
+            let path = e.unwrap().path();
+            let bytes = std::fs::read(&path).unwrap();
+            (path, bytes)
+        })
+        .collect();
+    Fixture { dir, blobs, files }
 }
 
-/// Opens the store with one byte flipped and checks what `get` and `verify` say. Returns whether
-/// the flip was in the newest (active) segment.
+/// Opens the store with one byte flipped and checks what `get` and `verify` say; `active` tells
+/// whether the flip is in the newest segment.
 fn check_flip(fx: &Fixture, segment: &std::path::Path, pos: usize, original: &[u8], active: bool) {
     let mut bytes = original.to_vec();
     bytes[pos] ^= 0xFF;
@@ -79,8 +104,7 @@ fn check_flip(fx: &Fixture, segment: &std::path::Path, pos: usize, original: &[u
         }
     }
     drop(store);
-    std::fs::write(segment, original).unwrap();
-    // The next open rebuilds side files from the segment when they no longer match it.
+    fx.restore();
 }
 
 #[test]
@@ -136,4 +160,56 @@ fn verify_marks_corrupt_blobs_and_a_new_put_heals_them() {
     drop(store);
     let store = open(fx.dir.path());
     assert_eq!(store.get_bytes(&blake3_id(victim)).unwrap(), *victim);
+}
+
+#[test]
+fn a_put_of_bytes_whose_copy_rotted_unnoticed_stores_them_again() {
+    let fx = fixture();
+    let victim = &fx.blobs[5];
+    let needle = &victim[200..240];
+    for segment in segment_files(fx.dir.path()) {
+        let mut bytes = std::fs::read(&segment).unwrap();
+        if let Some(pos) = bytes.windows(needle.len()).position(|w| w == needle) {
+            bytes[pos + 3] ^= 0x20;
+            std::fs::write(&segment, &bytes).unwrap();
+        }
+    }
+    // No verify ran: the store does not know yet. A put must not be deduplicated against a copy
+    // that cannot be read.
+    let store = open(fx.dir.path());
+    let outcome = store.put(&mut &victim[..]).unwrap();
+    assert!(!outcome.deduplicated, "deduplicated against a corrupt copy");
+    assert_eq!(store.get_bytes(&outcome.id).unwrap(), *victim);
+    // An intact blob is still deduplicated.
+    assert!(store.put(&mut &fx.blobs[6][..]).unwrap().deduplicated);
+}
+
+#[test]
+fn damage_in_the_newest_segment_seals_it_and_cuts_nothing() {
+    let fx = fixture();
+    let newest = segment_files(fx.dir.path()).pop().unwrap();
+    let mut bytes = std::fs::read(&newest).unwrap();
+    let len = bytes.len();
+    // Break the header of the last frame: it looks like neither a frame nor a torn tail.
+    let last_header = len - 16 - 88;
+    bytes[last_header + 4] ^= 0x55;
+    std::fs::write(&newest, &bytes).unwrap();
+    let store = open(fx.dir.path());
+    assert_eq!(
+        std::fs::metadata(&newest).unwrap().len() as usize,
+        len,
+        "nothing was cut"
+    );
+    assert!(!fx.dir.path().join("quarantine").exists());
+    assert_ne!(
+        segment_files(fx.dir.path()).pop().unwrap(),
+        newest,
+        "a new segment is active"
+    );
+    for blob in &fx.blobs[..fx.blobs.len() - 1] {
+        assert_eq!(store.get_bytes(&blake3_id(blob)).unwrap(), *blob);
+    }
+    let more = noise(&mut rng(77), 5000);
+    assert_eq!(store.get_bytes(&put(&store, &more)).unwrap(), more);
+    assert!(!store.verify(&mut |_, _| {}).unwrap().problems.is_empty());
 }

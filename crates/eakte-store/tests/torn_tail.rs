@@ -139,3 +139,39 @@ fn a_segment_torn_while_being_created_is_replaced() {
     assert_eq!(store.get_bytes(&put(&store, &more)).unwrap(), more);
     assert!(store.verify(&mut |_, _| {}).unwrap().problems.is_empty());
 }
+
+#[test]
+fn torn_tails_cut_at_the_same_place_are_all_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut rng = rng(24);
+    let kept = text(&mut rng, 3000);
+    let (segment, _, start) = store_then_last(dir.path(), &[kept.clone()], &noise(&mut rng, 500));
+    for garbage in [&b"first torn tail"[..], b"second, different torn tail"] {
+        // A frame header that promises more than the file holds, then the garbage.
+        let mut bytes = std::fs::read(&segment).unwrap();
+        bytes.truncate(start as usize);
+        let mut frame = Vec::new();
+        eakte_segment::encode_frame(1, 0, &[0u8; 4096], &mut frame);
+        bytes.extend_from_slice(&frame[..16]);
+        bytes.extend_from_slice(garbage);
+        std::fs::write(&segment, &bytes).unwrap();
+        let store = open(dir.path());
+        assert_eq!(store.get_bytes(&blake3_id(&kept)).unwrap(), kept);
+    }
+    let mut kept_tails: Vec<Vec<u8>> = std::fs::read_dir(dir.path().join("quarantine"))
+        .unwrap()
+        .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+        .collect();
+    kept_tails.sort();
+    assert_eq!(
+        kept_tails.len(),
+        2,
+        "the second tail must not overwrite the first"
+    );
+    assert!(kept_tails.iter().any(|t| t.ends_with(b"first torn tail")));
+    assert!(
+        kept_tails
+            .iter()
+            .any(|t| t.ends_with(b"second, different torn tail"))
+    );
+}
