@@ -145,7 +145,11 @@ fn torn_tails_cut_at_the_same_place_are_all_kept() {
     let dir = tempfile::tempdir().unwrap();
     let mut rng = rng(24);
     let kept = text(&mut rng, 3000);
-    let (segment, _, start) = store_then_last(dir.path(), &[kept.clone()], &noise(&mut rng, 500));
+    let (segment, _, start) = store_then_last(
+        dir.path(),
+        std::slice::from_ref(&kept),
+        &noise(&mut rng, 500),
+    );
     for garbage in [&b"first torn tail"[..], b"second, different torn tail"] {
         // A frame header that promises more than the file holds, then the garbage.
         let mut bytes = std::fs::read(&segment).unwrap();
