@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use eakte_config::StoreConfig;
 use eakte_segment::{
     FRAME_HEADER_LEN, FrameHeader, GroupSync, Position, SEGMENT_HEADER_LEN, SegmentDir,
-    encode_frame, frame_header, write_file_durably,
+    encode_frame, write_file_durably,
 };
 use eakte_types::{BlobId, Sha256Digest};
 use sha2::{Digest, Sha256};
@@ -21,8 +21,8 @@ use crate::api::{BlobMeta, BlobStore, PutOutcome, StoreStats, VerifyReport};
 use crate::index::{Locator, SegmentSummary, encode_side_file};
 use crate::reader::BlobReader;
 use crate::record::{
-    Commit, FLAG_ZSTD, KIND_COMMIT, KIND_PIECE, KIND_REF, MAX_PIECES, PIECE_LEN,
-    commit_payload_len, encode_piece,
+    Commit, FLAG_ZSTD, KIND_COMMIT, KIND_REF, MAX_PIECES, PIECE_LEN, commit_payload_len,
+    piece_frame_prefix,
 };
 use crate::recovery::{create_dir_durably, load_sealed, new_writer, recover_active};
 use crate::{StoreError, tree};
@@ -333,15 +333,15 @@ impl FileStore {
         raw: &[u8],
         compressed: Option<&[u8]>,
     ) -> Result<(), StoreError> {
-        let raw_len = (raw.len() as u32).to_le_bytes();
         let (flags, data) = match compressed {
             Some(c) => (FLAG_ZSTD, c),
             None => (0, raw),
         };
-        let mut prefix = Vec::with_capacity(FRAME_HEADER_LEN + 4);
-        prefix.extend_from_slice(&frame_header(KIND_PIECE, flags, &[&raw_len, data]));
-        prefix.extend_from_slice(&raw_len);
-        self.append(writer, start, &prefix)?;
+        self.append(
+            writer,
+            start,
+            &piece_frame_prefix(raw.len() as u32, flags, data),
+        )?;
         self.append(writer, start, data)
     }
 
@@ -392,32 +392,30 @@ impl FileStore {
     }
 
     fn put_single(&self, data: &[u8]) -> Result<PutOutcome, StoreError> {
-        let id = BlobId::from_bytes(*blake3::hash(data).as_bytes());
-        // Most duplicates are caught here, before the work of compressing.
-        if self.has_readable_copy(&id)? {
-            let outcome = PutOutcome {
-                id,
-                sha256: Sha256Digest::from_bytes(Sha256::digest(data).into()),
-                len: data.len() as u64,
-                deduplicated: false,
-            };
-            return self.put_duplicate(self.lock_writer()?, outcome);
-        }
-        let (sha256, compressed) = self.compress_beside(data, || {
-            Sha256Digest::from_bytes(Sha256::digest(data).into())
+        // Both hashes run beside the compression; a duplicate then costs a compression it did not
+        // need, which is cheaper than hashing first on the path of every new blob.
+        let ((id, sha256), compressed) = self.compress_beside(data, || {
+            (
+                BlobId::from_bytes(*blake3::hash(data).as_bytes()),
+                Sha256Digest::from_bytes(Sha256::digest(data).into()),
+            )
         })?;
-        let (flags, stored) = match &compressed {
-            Some(c) => (FLAG_ZSTD, &c[..]),
-            None => (0, data),
-        };
-        let mut payload = Vec::with_capacity(stored.len() + 4);
-        encode_piece(data.len() as u32, stored, &mut payload);
         let outcome = PutOutcome {
             id,
             sha256,
             len: data.len() as u64,
             deduplicated: false,
         };
+        if self.has_readable_copy(&id)? {
+            return self.put_duplicate(self.lock_writer()?, outcome);
+        }
+        let (flags, stored) = match &compressed {
+            Some(c) => (FLAG_ZSTD, &c[..]),
+            None => (0, data),
+        };
+        let mut bytes = Vec::with_capacity(stored.len() + 160);
+        bytes.extend_from_slice(&piece_frame_prefix(data.len() as u32, flags, stored));
+        bytes.extend_from_slice(stored);
         let mut writer = self.lock_writer()?;
         // Another put may have stored the same bytes while this one compressed.
         if self.has_readable_copy(&id)? {
@@ -425,8 +423,6 @@ impl FileStore {
         }
         self.roll_if_full(&mut writer)?;
         let start = writer.len;
-        let mut bytes = Vec::with_capacity(payload.len() + 160);
-        encode_frame(KIND_PIECE, flags, &payload, &mut bytes);
         let commit_offset = start + bytes.len() as u64;
         let commit = Commit {
             id,

@@ -7,6 +7,7 @@
 //! the blake3 chaining value of every piece, so that a reader can check each piece before it hands
 //! out its bytes. A blob whose pieces are not followed by their commit was never acknowledged.
 
+use eakte_segment::{FRAME_HEADER_LEN, frame_header};
 use eakte_types::{BlobId, Sha256Digest};
 
 /// Original bytes per piece: 1 MiB, a power of two so that pieces are whole blake3 subtrees.
@@ -30,15 +31,23 @@ pub(crate) const MAX_PIECES: u64 = (eakte_segment::MAX_FRAME_PAYLOAD as u64 - 12
 
 const COMMIT_FIXED_LEN: usize = 88;
 
+/// Bytes of a piece frame before the piece's data.
+pub(crate) const PIECE_PREFIX_LEN: usize = FRAME_HEADER_LEN + 4;
+
 /// A decoded piece payload.
 pub(crate) struct Piece<'a> {
     pub raw_len: u32,
     pub data: &'a [u8],
 }
 
-pub(crate) fn encode_piece(raw_len: u32, data: &[u8], out: &mut Vec<u8>) {
-    out.extend_from_slice(&raw_len.to_le_bytes());
-    out.extend_from_slice(data);
+/// The first 20 bytes of a piece frame — frame header and original length — for a piece of
+/// `raw_len` original bytes stored as `data`; `data` follows them.
+pub(crate) fn piece_frame_prefix(raw_len: u32, flags: u8, data: &[u8]) -> [u8; PIECE_PREFIX_LEN] {
+    let len = raw_len.to_le_bytes();
+    let mut out = [0u8; PIECE_PREFIX_LEN];
+    out[..FRAME_HEADER_LEN].copy_from_slice(&frame_header(KIND_PIECE, flags, &[&len, data]));
+    out[FRAME_HEADER_LEN..].copy_from_slice(&len);
+    out
 }
 
 pub(crate) fn decode_piece(payload: &[u8]) -> Option<Piece<'_>> {
@@ -153,6 +162,19 @@ mod tests {
         let mut wrong_len = commit;
         wrong_len.len = 10;
         assert_eq!(Commit::decode(&wrong_len.encode()), None);
+    }
+
+    #[test]
+    fn piece_frame_decodes() {
+        let mut frame = piece_frame_prefix(5, FLAG_ZSTD, b"abc").to_vec();
+        frame.extend_from_slice(b"abc");
+        let header =
+            eakte_segment::FrameHeader::decode(frame[..FRAME_HEADER_LEN].try_into().unwrap())
+                .unwrap();
+        assert_eq!((header.kind, header.flags), (KIND_PIECE, FLAG_ZSTD));
+        assert!(header.payload_ok(&frame[FRAME_HEADER_LEN..]));
+        let piece = decode_piece(&frame[FRAME_HEADER_LEN..]).unwrap();
+        assert_eq!((piece.raw_len, piece.data), (5, &b"abc"[..]));
     }
 
     #[test]
