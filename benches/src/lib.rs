@@ -4,68 +4,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use rand::{Rng, SeedableRng};
-
-/// A seeded generator, so that every run measures the same bytes.
-pub fn rng(seed: u64) -> rand::rngs::StdRng {
-    rand::rngs::StdRng::seed_from_u64(seed)
-}
-
-/// Compressible bytes: German administrative words, as in the citizens' office's letters.
-pub fn text(rng: &mut impl Rng, len: usize) -> Vec<u8> {
-    const WORDS: &[&str] = &[
-        "Meldebescheinigung",
-        "Aktenzeichen",
-        "Bürgerbüro",
-        "Antrag",
-        "Personalausweis",
-        "Straße",
-        "Wohnung",
-        "Gemeinde",
-        "und",
-        "der",
-        "die",
-        "das",
-        "für",
-        "vom",
-        "gemäß",
-        "Bundesmeldegesetz",
-        "Anschrift",
-        "Geburtsdatum",
-        "Musterstadt",
-        "Frau",
-        "Herr",
-        "Gebühr",
-        "Euro",
-        "bezahlt",
-        "Bescheid",
-        "Widerspruch",
-        "innerhalb",
-        "eines",
-        "Monats",
-    ];
-    let mut out = Vec::with_capacity(len + 32);
-    while out.len() < len {
-        out.extend_from_slice(WORDS[rng.random_range(0..WORDS.len())].as_bytes());
-        out.push(if rng.random_range(0..12) == 0 {
-            b'\n'
-        } else {
-            b' '
-        });
-        if rng.random_range(0..40) == 0 {
-            out.extend_from_slice(format!("{} ", rng.random_range(0..100_000)).as_bytes());
-        }
-    }
-    out.truncate(len);
-    out
-}
-
-/// Incompressible bytes, like JPEG scans.
-pub fn noise(rng: &mut impl Rng, len: usize) -> Vec<u8> {
-    let mut out = vec![0u8; len];
-    rng.fill_bytes(&mut out);
-    out
-}
+pub use eakte_testkit::{noise, rng, text};
 
 /// Runs `f` and returns how long it took.
 pub fn time<T>(f: impl FnOnce() -> T) -> (T, Duration) {

@@ -5,7 +5,7 @@ use std::path::Path;
 
 use eakte_config::StoreConfig;
 use eakte_store::{BlobId, BlobStore, FileStore};
-use rand::{Rng, SeedableRng};
+pub use eakte_testkit::{noise, rng, text};
 
 /// A config with small segments, so that tests cross segment boundaries often.
 pub fn small_segments() -> StoreConfig {
@@ -17,41 +17,6 @@ pub fn small_segments() -> StoreConfig {
 
 pub fn open(dir: &Path) -> FileStore {
     FileStore::open(dir, &small_segments()).expect("open store")
-}
-
-/// Bytes that compress well: words of a small German vocabulary.
-pub fn text(rng: &mut impl Rng, len: usize) -> Vec<u8> {
-    const WORDS: &[&str] = &[
-        "Meldebescheinigung",
-        "Aktenzeichen",
-        "Bürgerbüro",
-        "Antrag",
-        "Personalausweis",
-        "Straße",
-        "Wohnung",
-        "Gemeinde",
-        "und",
-        "der",
-        "für",
-    ];
-    let mut out = Vec::with_capacity(len + 32);
-    while out.len() < len {
-        out.extend_from_slice(WORDS[rng.random_range(0..WORDS.len())].as_bytes());
-        out.push(b' ');
-    }
-    out.truncate(len);
-    out
-}
-
-/// Bytes that do not compress.
-pub fn noise(rng: &mut impl Rng, len: usize) -> Vec<u8> {
-    let mut out = vec![0u8; len];
-    rng.fill_bytes(&mut out);
-    out
-}
-
-pub fn rng(seed: u64) -> rand::rngs::StdRng {
-    rand::rngs::StdRng::seed_from_u64(seed)
 }
 
 pub fn put(store: &FileStore, bytes: &[u8]) -> BlobId {
