@@ -14,7 +14,11 @@ use rand::Rng;
 
 const CHILD_DIR: &str = "EAKTE_CRASH_CHILD_DIR";
 const CHILD_SEED: &str = "EAKTE_CRASH_CHILD_SEED";
+/// Kills at least this many times.
 const CYCLES: u64 = 100;
+/// Goes on killing (up to `MAX_CYCLES`) until this many kills have hit a segment roll-over.
+const ROLL_OVER_KILLS: u64 = 3;
+const MAX_CYCLES: u64 = 400;
 
 /// The bytes of blob number `seed`: mostly small, sometimes several pieces, text or noise.
 fn blob(seed: u64) -> Vec<u8> {
@@ -29,6 +33,29 @@ fn blob(seed: u64) -> Vec<u8> {
     } else {
         noise(&mut rng, len)
     }
+}
+
+/// Whether the store was left in the middle of a roll-over: a side file being written, a sealed
+/// segment without its side file, or a newest segment that holds nothing but (part of) a header.
+fn killed_in_roll_over(dir: &std::path::Path) -> bool {
+    let names: Vec<String> = std::fs::read_dir(dir.join("segments"))
+        .map(|d| {
+            d.filter_map(|e| e.ok())
+                .map(|e| e.file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
+    if names.iter().any(|n| n.ends_with(".tmp")) {
+        return true;
+    }
+    let segments = segment_files(dir);
+    let Some(newest) = segments.last() else {
+        return false;
+    };
+    let sealed_without_side_file =
+        segments.len() >= 2 && !segments[segments.len() - 2].with_extension("idx").exists();
+    let empty_newest = std::fs::metadata(newest).is_ok_and(|m| m.len() <= 32);
+    sealed_without_side_file || empty_newest
 }
 
 /// The child: puts blobs until it is killed, printing `ACK <seed> <id>` after each put returns.
@@ -57,7 +84,10 @@ fn crash_recovery_keeps_every_acknowledged_blob() {
     let mut rng = rng(41);
     let mut acknowledged: Vec<(u64, String)> = Vec::new();
     let mut torn_tails = 0;
-    for cycle in 0..CYCLES {
+    let mut roll_over_kills = 0;
+    let mut cycle = 0;
+    while cycle < CYCLES || (roll_over_kills < ROLL_OVER_KILLS && cycle < MAX_CYCLES) {
+        cycle += 1;
         let mut child = Command::new(&exe)
             .args([
                 "crash_child",
@@ -94,6 +124,9 @@ fn crash_recovery_keeps_every_acknowledged_blob() {
         child.wait().unwrap();
         let acks = reader.join().unwrap();
         acknowledged.extend(acks.iter().cloned());
+        if killed_in_roll_over(dir.path()) {
+            roll_over_kills += 1;
+        }
 
         let store = open(dir.path());
         if std::fs::read_dir(dir.path().join("quarantine")).is_ok_and(|d| d.count() > torn_tails) {
@@ -124,15 +157,20 @@ fn crash_recovery_keeps_every_acknowledged_blob() {
     let blobs = store.stats().unwrap().blobs;
     let acked = distinct.len() as u64;
     assert!(
-        (acked..=acked + CYCLES).contains(&blobs),
+        (acked..=acked + cycle).contains(&blobs),
         "{blobs} blobs for {acked} acknowledged"
     );
     assert!(
         acknowledged.len() as u64 >= CYCLES,
         "too few puts to mean anything"
     );
+    assert!(
+        roll_over_kills >= 1,
+        "no kill in {cycle} landed in a segment roll-over"
+    );
     eprintln!(
-        "{} acknowledged puts over {CYCLES} kills, {torn_tails} torn tails cut, {} segments",
+        "{} acknowledged puts over {cycle} kills ({roll_over_kills} during a roll-over), \
+         {torn_tails} torn tails cut, {} segments",
         acknowledged.len(),
         store.stats().unwrap().segments
     );
