@@ -5,8 +5,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh
 cargo build --release --locked -p eakte-cli >/dev/null
-target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-eakte="$target_dir/release/eakte"
+eakte="${CARGO_TARGET_DIR:-$PWD/target}/release/eakte"
 work=$(mktemp -d "${1:-/var/tmp}/eakte-rss.XXXXXX")
 trap 'rm -rf "$work"' EXIT
 

@@ -4,12 +4,12 @@
 # Usage: scripts/corpus-check.sh [CORPUS_DIR]   (default ../shared/corpus)
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/setup.sh
 corpus="${1:-../shared/corpus}"
 [ -d "$corpus" ] || { echo "corpus-check: no corpus at $corpus" >&2; exit 1; }
 
 cargo build --locked -p eakte-cli
-target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-eakte="$target_dir/debug/eakte"
+eakte="${CARGO_TARGET_DIR:-$PWD/target}/debug/eakte"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 export EAKTE_DATA="$work/data"
@@ -17,27 +17,28 @@ export EAKTE_DATA="$work/data"
 export EAKTE_STORE_SEGMENT_MAX_BYTES=$((4 * 1024 * 1024))
 
 find "$corpus" -type f -print0 | sort -z > "$work/files"
-count=$(tr -cd '\0' < "$work/files" | wc -c)
-xargs -0 "$eakte" store put < "$work/files" > "$work/ids"
-[ "$(wc -l < "$work/ids")" -eq "$count" ] || { echo "corpus-check: put printed $(wc -l < "$work/ids") lines for $count files" >&2; exit 1; }
+mapfile -d '' files < "$work/files"
+count=${#files[@]}
+"$eakte" store put "${files[@]}" > "$work/ids"
+# put prints one line per file, in the order given; pair them by position (file names need not be
+# UTF-8, so the printed path is not used).
+mapfile -t ids < <(cut -d' ' -f1 "$work/ids")
+[ "${#ids[@]}" -eq "$count" ] || { echo "corpus-check: put printed ${#ids[@]} lines for $count files" >&2; exit 1; }
 
 bad=0
-while IFS= read -r line; do
-  id=${line%%  *}
-  path=${line#*  }
-  if ! "$eakte" store get "$id" | cmp -s - "$path"; then
-    echo "corpus-check: MISMATCH $id $path" >&2
+for i in "${!files[@]}"; do
+  if ! "$eakte" store get "${ids[$i]}" | cmp -s - "${files[$i]}"; then
+    echo "corpus-check: MISMATCH ${ids[$i]} ${files[$i]}" >&2
     bad=$((bad + 1))
   fi
-  # The id is the file's blake3 (the b3sum format).
-done < "$work/ids"
+done
 
-xargs -0 "$eakte" store put < "$work/files" > "$work/ids2"
+"$eakte" store put "${files[@]}" > "$work/ids2"
 cmp -s "$work/ids" "$work/ids2" || { echo "corpus-check: a second put gave other ids" >&2; bad=$((bad + 1)); }
 "$eakte" store verify > "$work/verify" || { cat "$work/verify" >&2; bad=$((bad + 1)); }
-"$eakte" store stats
-distinct=$(cut -d' ' -f1 "$work/ids" | sort -u | wc -l)
-grep -q "^blobs *$distinct\$" <("$eakte" store stats) || { echo "corpus-check: blob count is not $distinct" >&2; bad=$((bad + 1)); }
+"$eakte" store stats | tee "$work/stats"
+distinct=$(printf '%s\n' "${ids[@]}" | sort -u | wc -l)
+grep -q "^blobs *$distinct\$" "$work/stats" || { echo "corpus-check: blob count is not $distinct" >&2; bad=$((bad + 1)); }
 
 echo "corpus: $((count - bad)) passed, $bad failed"
 [ "$bad" -eq 0 ]

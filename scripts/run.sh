@@ -6,13 +6,15 @@ cd "$(dirname "$0")/.."
 . scripts/setup.sh
 
 cargo build --release --locked -p eakte-cli
-target_dir=$(cargo metadata --format-version 1 --no-deps | sed -n 's/.*"target_directory":"\([^"]*\)".*/\1/p')
-eakte="$target_dir/release/eakte"
+eakte="${CARGO_TARGET_DIR:-$PWD/target}/release/eakte"
 export EAKTE_DATA="${EAKTE_DATA:-$PWD/eakte-data}"
 
-if [ ! -d "$EAKTE_DATA/store" ]; then
+# The marker is written only after the demo documents are stored, so an interrupted first run
+# stores them again (which deduplicates) instead of silently skipping them.
+if [ ! -f "$EAKTE_DATA/.demo-loaded" ]; then
   echo "First run: storing the demo documents in $EAKTE_DATA" >&2
   "$eakte" store put fixtures/demo/*
+  touch "$EAKTE_DATA/.demo-loaded"
 fi
 "$eakte" store stats
 "$eakte" store verify

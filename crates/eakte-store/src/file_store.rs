@@ -79,6 +79,15 @@ impl Writer {
     }
 }
 
+/// The end of the active segment as the group-commit leader and verify see it.
+struct Tail {
+    /// Everything written, complete records or not.
+    end: Position,
+    /// The end of the last complete record.
+    clean: u64,
+    file: Arc<File>,
+}
+
 /// The content-addressed blob store on local segment files. See the crate documentation.
 pub struct FileStore {
     segments: SegmentDir,
@@ -88,7 +97,7 @@ pub struct FileStore {
     writer: Mutex<Writer>,
     /// The end of what has been written and the file it is in, kept apart from the writer lock
     /// so that a put streaming a slow input does not hold up the fsync others wait for.
-    tail: Mutex<(Position, Arc<File>)>,
+    tail: Mutex<Tail>,
     sync: GroupSync,
     read_files: RwLock<HashMap<u64, Arc<File>>>,
     compressors: Mutex<Vec<zstd::bulk::Compressor<'static>>>,
@@ -157,7 +166,11 @@ impl FileStore {
         );
         Ok(Self {
             sync: GroupSync::new(writer.position()),
-            tail: Mutex::new((writer.position(), Arc::clone(&writer.file))),
+            tail: Mutex::new(Tail {
+                end: writer.position(),
+                clean: writer.clean_len,
+                file: Arc::clone(&writer.file),
+            }),
             segments,
             quarantine,
             config: config.clone(),
@@ -211,7 +224,7 @@ impl FileStore {
         self.sync
             .wait_durable(target, || {
                 let tail = self.tail.lock().unwrap_or_else(|e| e.into_inner());
-                (tail.0, Arc::clone(&tail.1))
+                (tail.end, Arc::clone(&tail.file))
             })
             .map_err(Into::into)
     }
@@ -325,8 +338,9 @@ impl FileStore {
     /// The segment files, their numbers, and the end of the active one, for verify.
     pub(crate) fn segment_extents(&self) -> Result<Vec<(u64, PathBuf, u64)>, StoreError> {
         let (active, active_len) = {
+            // Only complete records: a streamed put may be half-way through its pieces.
             let tail = self.tail.lock().unwrap_or_else(|e| e.into_inner());
-            (tail.0.segment, tail.0.offset)
+            (tail.end.segment, tail.clean)
         };
         let mut out = Vec::new();
         for number in self.segments.list()? {

@@ -273,3 +273,64 @@ fn stats_count_dedup_and_compression() {
     drop(store);
     assert_eq!(open(dir.path()).stats().unwrap(), stats);
 }
+
+/// An input that hands out its bytes slowly, like an upload over a poor line, and says when it
+/// has handed out more than `signal_after` bytes.
+struct SlowInput<'a> {
+    bytes: &'a [u8],
+    at: usize,
+    signal_after: usize,
+    passed: &'a std::sync::atomic::AtomicBool,
+}
+
+impl Read for SlowInput<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let n = buf.len().min(16 * 1024).min(self.bytes.len() - self.at);
+        buf[..n].copy_from_slice(&self.bytes[self.at..self.at + n]);
+        self.at += n;
+        if self.at > self.signal_after {
+            self.passed.store(true, std::sync::atomic::Ordering::SeqCst);
+        }
+        Ok(n)
+    }
+}
+
+// Regression: verify used to read the newest segment up to everything written, and reported the
+// pieces of a streamed put still in progress as damaged.
+#[test]
+fn verify_during_a_streamed_put_sees_only_complete_records() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path());
+    let mut rng = rng(12);
+    put(&store, &text(&mut rng, 10_000));
+    let big = noise(&mut rng, 3 * PIECE_LEN);
+    let passed = std::sync::atomic::AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let streaming = scope.spawn(|| {
+            store
+                .put(&mut SlowInput {
+                    bytes: &big,
+                    at: 0,
+                    signal_after: 2 * PIECE_LEN + PIECE_LEN / 2,
+                    passed: &passed,
+                })
+                .unwrap()
+        });
+        // Once the input is half-way through its third piece, the first piece is in the segment
+        // and the commit is not.
+        while !passed.load(std::sync::atomic::Ordering::SeqCst) {
+            std::thread::sleep(std::time::Duration::from_millis(5));
+        }
+        let report = store.verify(&mut |_, _| {}).unwrap();
+        assert!(report.problems.is_empty(), "{:?}", report.problems);
+        assert!(
+            !streaming.is_finished(),
+            "the put must still be running during verify"
+        );
+        let outcome = streaming.join().unwrap();
+        assert_eq!(outcome.id, blake3_id(&big));
+    });
+    assert_eq!(store.get_bytes(&blake3_id(&big)).unwrap(), big);
+    assert!(store.verify(&mut |_, _| {}).unwrap().problems.is_empty());
+}

@@ -120,9 +120,10 @@ impl FileStore {
 
     fn set_tail(&self, writer: &Writer) {
         let mut tail = self.tail.lock().unwrap_or_else(|e| e.into_inner());
-        tail.0 = writer.position();
-        if !Arc::ptr_eq(&tail.1, &writer.file) {
-            tail.1 = Arc::clone(&writer.file);
+        tail.end = writer.position();
+        tail.clean = writer.clean_len;
+        if !Arc::ptr_eq(&tail.file, &writer.file) {
+            tail.file = Arc::clone(&writer.file);
         }
     }
 
@@ -153,12 +154,14 @@ impl FileStore {
             segment: writer.number,
             offset: start,
         };
-        self.sync.retreat(position);
         match writer.file.set_len(start) {
             Ok(()) => {
                 writer.len = start;
                 writer.clean_len = start;
                 self.set_tail(writer);
+                // Only now: a sync that reads the new generation must also read the new tail,
+                // and one that read the old generation has its result thrown away.
+                self.sync.retreat(position);
                 Ok(())
             }
             Err(e) => {
@@ -175,15 +178,10 @@ impl FileStore {
         if writer.len < self.config.segment_max_bytes || writer.len <= SEGMENT_HEADER_LEN {
             return Ok(());
         }
-        let path = self.segments.segment(writer.number);
         // The sealed segment must be durable before the next one exists: group commit relies on
-        // syncing only the newest segment.
-        if let Err(e) = writer.file.sync_all() {
-            let why = format!("fsync of {} failed: {e}", path.display());
-            self.sync.poison(why.clone());
-            return Err(eakte_segment::SegmentError::Poisoned(why).into());
-        }
-        self.sync.mark_durable(writer.position());
+        // syncing only the newest segment. The sync goes through the group sync like every other,
+        // so that a failed fsync poisons the store before anything counts as durable.
+        self.wait_durable(writer.position())?;
         let side = encode_side_file(writer.number, writer.len, &writer.summary);
         write_file_durably(&self.segments.file(writer.number, "idx"), &side)?;
         *writer = new_writer(&self.segments, writer.number + 1)?;
@@ -252,24 +250,35 @@ impl FileStore {
     /// is deduplicated only against bytes that really can be read. A copy that fails the check
     /// is marked damaged, and the put stores a fresh one.
     pub(super) fn has_readable_copy(&self, id: &BlobId) -> Result<bool, StoreError> {
-        if self.read_index().blobs.get(id).is_none_or(|l| l.damaged) {
+        let Some(read) = self.read_index().blobs.get(id).copied() else {
+            return Ok(false);
+        };
+        if read.damaged {
             return Ok(false);
         }
         let checked = self.open_blob(id).and_then(|mut reader| {
             std::io::copy(&mut reader, &mut std::io::sink())
                 .map_err(crate::reader::into_store_error)
         });
-        match checked {
-            Ok(_) => Ok(true),
-            Err(StoreError::Corruption { detail, .. }) => {
-                warn!(blob = %id, detail, "stored copy is corrupt; storing the bytes again");
-                if let Some(locator) = self.write_index().blobs.get_mut(id) {
-                    locator.damaged = true;
-                }
-                Ok(false)
+        let problem = match checked {
+            Ok(_) => return Ok(true),
+            // After a failed fsync nothing may be acknowledged: that is the put's error too.
+            Err(e @ StoreError::Segment(eakte_segment::SegmentError::Poisoned(_))) => {
+                return Err(e);
             }
-            Err(e) => Err(e),
+            Err(StoreError::NotFound(_)) => return Ok(false),
+            // Corrupt, or unreadable (a bad sector): either way a fresh copy is needed.
+            Err(e) => e.to_string(),
+        };
+        warn!(blob = %id, problem, "stored copy cannot be read back; storing the bytes again");
+        // Mark the copy that was read, not one another put may have written meanwhile.
+        if let Some(current) = self.write_index().blobs.get_mut(id)
+            && current.segment == read.segment
+            && current.commit_offset == read.commit_offset
+        {
+            current.damaged = true;
         }
+        Ok(false)
     }
 
     fn record_blob(
@@ -289,6 +298,7 @@ impl FileStore {
             damaged: false,
         };
         writer.clean_len = writer.len;
+        self.set_tail(writer);
         writer.summary.blobs.push((id, locator));
         self.write_index().insert_fresh(id, locator);
     }
@@ -307,6 +317,7 @@ impl FileStore {
         encode_frame(KIND_REF, 0, outcome.id.as_bytes(), &mut bytes);
         self.append(&mut writer, start, &bytes)?;
         writer.clean_len = writer.len;
+        self.set_tail(&writer);
         writer.summary.refs.push(outcome.id);
         *self.write_index().refs.entry(outcome.id).or_default() += 1;
         let target = writer.position();
@@ -377,28 +388,27 @@ impl FileStore {
         second: Vec<u8>,
         input: &mut dyn Read,
     ) -> Result<(PutOutcome, Option<Vec<u8>>), StoreError> {
-        let file = Arc::clone(&writer.file);
-        let (flush_requests, flush_queue) = std::sync::mpsc::sync_channel::<()>(1);
+        let (flush_requests, flush_queue) = std::sync::mpsc::sync_channel::<Position>(1);
         std::thread::scope(|scope| {
-            let flusher = scope.spawn(move || -> std::io::Result<()> {
-                for () in flush_queue {
-                    file.sync_data()?;
+            // Every fsync goes through the group sync, so that there is one at a time and a
+            // failure poisons the store before any position counts as durable.
+            let flusher = scope.spawn(move || -> Result<(), StoreError> {
+                for target in flush_queue {
+                    self.wait_durable(target)?;
                 }
                 Ok(())
             });
             let streamed =
                 self.stream_pieces_flushing(writer, start, first, second, input, &flush_requests);
             drop(flush_requests);
-            let flushed = flusher
-                .join()
-                .unwrap_or_else(|_| Err(std::io::Error::other("the flusher thread panicked")));
-            if let Err(e) = flushed {
-                // After a failed fsync the kernel may have dropped the dirty pages: nothing
-                // written since the last good fsync can be trusted, so refuse further writes.
-                let why = format!("fsync failed: {e}");
-                self.sync.poison(why.clone());
-                return Err(eakte_segment::SegmentError::Poisoned(why).into());
-            }
+            let flushed = flusher.join().unwrap_or_else(|_| {
+                Err(StoreError::io(
+                    self.segments.path(),
+                    std::io::Error::other("the flusher thread panicked"),
+                ))
+            });
+            // A failed fsync has poisoned the group sync already; the put fails with it.
+            flushed?;
             streamed
         })
     }
@@ -410,7 +420,7 @@ impl FileStore {
         first: Vec<u8>,
         second: Vec<u8>,
         input: &mut dyn Read,
-        flush_requests: &std::sync::mpsc::SyncSender<()>,
+        flush_requests: &std::sync::mpsc::SyncSender<Position>,
     ) -> Result<(PutOutcome, Option<Vec<u8>>), StoreError> {
         /// How many bytes of pieces are written between flush requests.
         const FLUSH_EVERY: usize = 8 * PIECE_LEN;
@@ -442,7 +452,7 @@ impl FileStore {
             if written_since_flush >= FLUSH_EVERY {
                 // Start writing back what is there while the next pieces are prepared; if the
                 // flusher is still busy, the next request will cover these bytes too.
-                let _ = flush_requests.try_send(());
+                let _ = flush_requests.try_send(writer.position());
                 written_since_flush = 0;
             }
             let full = current.len() == PIECE_LEN;
