@@ -1,7 +1,7 @@
 //! Store benchmark: put and get throughput by blob size and kind of data, against `zstd -3`,
 //! `zstd -d`, blake3 and the disk measured in the same run; concurrent small durable puts; space.
 //!
-//! Run: `cargo run --release -p eakte-benches --bin store-bench -- [--dir DIR] [--quick]`
+//! Run: `cargo run --release -p eakte-benches --bin store-bench -- [--dir DIR] [--quick] [--repeat N]`
 
 use std::fs::File;
 use std::io::Write;
@@ -19,20 +19,31 @@ const MIB: usize = 1024 * 1024;
 struct Args {
     dir: PathBuf,
     quick: bool,
+    repeat: usize,
 }
 
 fn args() -> anyhow::Result<Args> {
     let mut dir = PathBuf::from("/var/tmp");
     let mut quick = false;
+    let mut repeat = 3;
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
         match arg.as_str() {
             "--dir" => dir = it.next().context("--dir needs a directory")?.into(),
             "--quick" => quick = true,
-            other => anyhow::bail!("unknown argument {other}; use --dir DIR and --quick"),
+            "--repeat" => {
+                repeat = it
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .filter(|n| *n >= 1)
+                    .context("--repeat needs a count of at least 1")?
+            }
+            other => {
+                anyhow::bail!("unknown argument {other}; use --dir DIR, --quick, --repeat N")
+            }
         }
     }
-    Ok(Args { dir, quick })
+    Ok(Args { dir, quick, repeat })
 }
 
 /// Sequential write of `bytes` in 4 MiB writes, then one fsync: the disk's streaming write rate.
@@ -68,6 +79,7 @@ fn raw_fsync_rate(dir: &Path, count: usize) -> anyhow::Result<f64> {
     Ok(count as f64 / elapsed.as_secs_f64())
 }
 
+#[derive(Clone, Copy)]
 struct SizeResult {
     kind: &'static str,
     size: usize,
@@ -83,7 +95,33 @@ struct SizeResult {
     logical: u64,
 }
 
+/// The median of `repeat` runs of [`bench_size_once`], each rate on its own.
 fn bench_size(
+    dir: &Path,
+    kind: &'static str,
+    size: usize,
+    volume: usize,
+    repeat: usize,
+) -> anyhow::Result<SizeResult> {
+    let runs: Vec<SizeResult> = (0..repeat)
+        .map(|_| bench_size_once(dir, kind, size, volume))
+        .collect::<anyhow::Result<_>>()?;
+    let median = |f: fn(&SizeResult) -> f64| {
+        let mut v: Vec<f64> = runs.iter().map(f).collect();
+        v.sort_by(f64::total_cmp);
+        v[v.len() / 2]
+    };
+    Ok(SizeResult {
+        put: median(|r| r.put),
+        get: median(|r| r.get),
+        zstd3: median(|r| r.zstd3),
+        zstd_d: median(|r| r.zstd_d),
+        blake3: median(|r| r.blake3),
+        ..runs[0]
+    })
+}
+
+fn bench_size_once(
     dir: &Path,
     kind: &'static str,
     size: usize,
@@ -202,9 +240,10 @@ fn main() -> anyhow::Result<()> {
     let scale = if args.quick { 8 } else { 1 };
     println!("# eakte store benchmark\n");
     println!(
-        "machine: {}; work directory: {}\n",
+        "machine: {}; work directory: {}; each rate is the median of {} runs\n",
         machine(),
-        args.dir.display()
+        args.dir.display(),
+        args.repeat
     );
 
     let disk = disk_write_rate(&args.dir, 1024 * MIB / scale)?;
@@ -225,7 +264,7 @@ fn main() -> anyhow::Result<()> {
     ];
     for kind in ["text", "noise"] {
         for (size, volume) in sizes {
-            let r = bench_size(&args.dir, kind, size, volume / scale)?;
+            let r = bench_size(&args.dir, kind, size, volume / scale, args.repeat)?;
             let label = if r.size >= MIB {
                 format!("{} MiB", r.size / MIB)
             } else {
