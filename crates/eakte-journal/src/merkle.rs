@@ -294,3 +294,57 @@ pub fn verify_consistency(
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn blake3_proofs_verify_and_differ_from_sha256() {
+        let leaves: Vec<Hash> = (0u32..40)
+            .map(|i| Blake3Hasher.hash_leaf(&i.to_le_bytes()))
+            .collect();
+        for size in 1..=leaves.len() {
+            let tree = &leaves[..size];
+            let r = root(&Blake3Hasher, tree);
+            for index in 0..size as u64 {
+                let proof = inclusion_proof(&Blake3Hasher, tree, index).unwrap();
+                let leaf = &tree[index as usize];
+                assert_eq!(
+                    verify_inclusion(&Blake3Hasher, index, size as u64, leaf, &proof, &r),
+                    Ok(())
+                );
+                // The same proof under the other hash function must fail.
+                assert!(
+                    verify_inclusion(&Sha256Hasher, index, size as u64, leaf, &proof, &r).is_err()
+                        || size == 1
+                );
+            }
+            for old in 0..=size as u64 {
+                let old_root = root(&Blake3Hasher, &tree[..old as usize]);
+                let proof = consistency_proof(&Blake3Hasher, tree, old).unwrap();
+                assert_eq!(
+                    verify_consistency(&Blake3Hasher, old, size as u64, &old_root, &r, &proof),
+                    Ok(())
+                );
+            }
+        }
+        assert_ne!(Blake3Hasher.hash_leaf(b"x"), Sha256Hasher.hash_leaf(b"x"));
+        assert_ne!(Blake3Hasher.empty_root(), Sha256Hasher.empty_root());
+    }
+
+    #[test]
+    fn out_of_range_requests_give_no_proof() {
+        let leaves = [Blake3Hasher.hash_leaf(b"a"), Blake3Hasher.hash_leaf(b"b")];
+        assert_eq!(inclusion_proof(&Blake3Hasher, &leaves, 2), None);
+        assert_eq!(consistency_proof(&Blake3Hasher, &leaves, 3), None);
+        assert_eq!(
+            consistency_proof(&Blake3Hasher, &leaves, 0),
+            Some(Vec::new())
+        );
+        assert_eq!(
+            consistency_proof(&Blake3Hasher, &leaves, 2),
+            Some(Vec::new())
+        );
+    }
+}
