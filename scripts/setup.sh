@@ -38,17 +38,6 @@ if [ -n "$rust_minor" ] && [ "$rust_minor" -lt 95 ]; then
     exit 1
   fi
 fi
-# The workspace needs Rust 1.95 or newer; an older toolchain installed by rustup is updated.
-rust_minor=$(rustc --version | sed -n 's/^rustc 1\.\([0-9]*\).*/\1/p')
-if [ -n "$rust_minor" ] && [ "$rust_minor" -lt 95 ]; then
-  if command -v rustup >/dev/null 2>&1; then
-    echo "setup: Rust 1.$rust_minor is too old; updating the stable toolchain" >&2
-    rustup update stable >&2
-  else
-    echo "setup: Rust 1.$rust_minor is too old for eakte (1.95 or newer is needed)" >&2
-    exit 1
-  fi
-fi
 for component in clippy rustfmt; do
   if ! cargo "${component/rustfmt/fmt}" --version >/dev/null 2>&1; then
     rustup component add "$component" >&2
