@@ -101,6 +101,23 @@ pub enum ProofError {
     RootMismatch,
 }
 
+/// One step up the tree in the walks of RFC 9162 §2.1.3.2 and §2.1.4.2: `f_n` is the node's index at
+/// its level and `s_n` the last index there. Returns whether the next proof element is the node's
+/// left sibling, and moves both indices up to the level of the parent the element completes.
+fn climb(f_n: &mut u64, s_n: &mut u64) -> bool {
+    let left = *f_n & 1 == 1 || *f_n == *s_n;
+    if left && *f_n & 1 == 0 {
+        // The node is the last at its level and has no right sibling: skip up to where it has one.
+        while *f_n & 1 == 0 && *f_n != 0 {
+            *f_n >>= 1;
+            *s_n >>= 1;
+        }
+    }
+    *f_n >>= 1;
+    *s_n >>= 1;
+    left
+}
+
 /// The largest power of two strictly below `n` (`n >= 2`).
 fn split(n: u64) -> u64 {
     1 << (63 - (n - 1).leading_zeros())
@@ -202,19 +219,11 @@ pub fn verify_inclusion(
         if s_n == 0 {
             return Err(ProofError::WrongLength);
         }
-        if f_n & 1 == 1 || f_n == s_n {
-            r = hasher.hash_children(p, &r);
-            if f_n & 1 == 0 {
-                while f_n & 1 == 0 && f_n != 0 {
-                    f_n >>= 1;
-                    s_n >>= 1;
-                }
-            }
+        r = if climb(&mut f_n, &mut s_n) {
+            hasher.hash_children(p, &r)
         } else {
-            r = hasher.hash_children(&r, p);
-        }
-        f_n >>= 1;
-        s_n >>= 1;
+            hasher.hash_children(&r, p)
+        };
     }
     if s_n != 0 {
         return Err(ProofError::WrongLength);
@@ -271,20 +280,12 @@ pub fn verify_consistency(
         if s_n == 0 {
             return Err(ProofError::WrongLength);
         }
-        if f_n & 1 == 1 || f_n == s_n {
+        if climb(&mut f_n, &mut s_n) {
             f_r = hasher.hash_children(c, &f_r);
             s_r = hasher.hash_children(c, &s_r);
-            if f_n & 1 == 0 {
-                while f_n & 1 == 0 && f_n != 0 {
-                    f_n >>= 1;
-                    s_n >>= 1;
-                }
-            }
         } else {
             s_r = hasher.hash_children(&s_r, c);
         }
-        f_n >>= 1;
-        s_n >>= 1;
     }
     if s_n != 0 {
         return Err(ProofError::WrongLength);

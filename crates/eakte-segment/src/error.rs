@@ -13,16 +13,6 @@ pub enum SegmentError {
         /// The error.
         source: std::io::Error,
     },
-    /// Bytes on disk do not have the expected shape or checksum.
-    #[error("corrupt segment data in {path} at offset {offset}: {detail}")]
-    Corruption {
-        /// The file.
-        path: PathBuf,
-        /// Where the bad bytes start.
-        offset: u64,
-        /// What is wrong.
-        detail: String,
-    },
     /// An earlier `fsync` failed; the kernel may have dropped dirty pages, so no later write can
     /// be acknowledged until the process restarts and re-reads the files.
     #[error("an earlier fsync failed ({0}); writes are refused until restart")]

@@ -57,13 +57,6 @@ impl GroupSync {
         self.state.lock().unwrap_or_else(|e| e.into_inner())
     }
 
-    /// Records that everything up to `position` is durable (e.g. after sealing a segment).
-    pub fn mark_durable(&self, position: Position) {
-        let mut state = self.lock();
-        state.durable = state.durable.max(position);
-        self.synced.notify_all();
-    }
-
     /// Records that the log was cut back to `position` (a failed write removed): offsets past it
     /// are no longer durable, and will be written anew.
     pub fn retreat(&self, position: Position) {

@@ -40,11 +40,6 @@ impl Index {
         }
     }
 
-    /// Records a blob just written (its id was not stored intact before).
-    fn insert_fresh(&mut self, id: BlobId, loc: Locator) {
-        self.blobs.insert(id, loc);
-    }
-
     /// Adds a copy found on open. A blob is stored a second time only after its first copy was
     /// found damaged, so a later intact copy wins; a damaged copy never replaces an intact one.
     fn insert(&mut self, id: BlobId, loc: Locator) {
@@ -91,7 +86,6 @@ struct Tail {
 /// The content-addressed blob store on local segment files. See the crate documentation.
 pub struct FileStore {
     segments: SegmentDir,
-    quarantine: PathBuf,
     config: StoreConfig,
     index: RwLock<Index>,
     writer: Mutex<Writer>,
@@ -172,7 +166,6 @@ impl FileStore {
                 file: Arc::clone(&writer.file),
             }),
             segments,
-            quarantine,
             config: config.clone(),
             index: RwLock::new(index),
             writer: Mutex::new(writer),
@@ -180,11 +173,6 @@ impl FileStore {
             compressors: Mutex::new(Vec::new()),
             _lock: lock,
         })
-    }
-
-    /// Where torn tails cut off on open are kept.
-    pub fn quarantine_dir(&self) -> &Path {
-        &self.quarantine
     }
 
     fn lock_writer(&self) -> Result<MutexGuard<'_, Writer>, StoreError> {

@@ -300,7 +300,8 @@ impl FileStore {
         writer.clean_len = writer.len;
         self.set_tail(writer);
         writer.summary.blobs.push((id, locator));
-        self.write_index().insert_fresh(id, locator);
+        // A fresh copy replaces a damaged one, if there was one.
+        self.write_index().blobs.insert(id, locator);
     }
 
     /// Records a put of bytes that are already stored (a small ref frame, so that stats can tell
