@@ -108,7 +108,7 @@ fn check_flip(fx: &Fixture, segment: &std::path::Path, pos: usize, original: &[u
 }
 
 #[test]
-fn every_flip_is_detected() {
+fn flipped_bytes_are_detected_and_never_read_back() {
     let fx = fixture();
     let segments = segment_files(fx.dir.path());
     let mut rng = rng(32);
