@@ -20,6 +20,34 @@ pub struct Config {
     pub version: u32,
     /// The content-addressed blob store.
     pub store: StoreConfig,
+    /// The journal of every change and access.
+    pub journal: JournalConfig,
+}
+
+/// Settings of the journal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct JournalConfig {
+    /// A journal segment is sealed and a new one started once it reaches this size.
+    pub segment_max_bytes: u64,
+    /// A checkpoint (signed tree head) is made once this many entries are not yet covered by one.
+    pub checkpoint_every_entries: u64,
+    /// …and every this many seconds while there are entries not yet covered.
+    pub checkpoint_every_seconds: u64,
+    /// The name in every checkpoint that says which journal it belongs to; empty means
+    /// `eakte/` and the first 16 hex digits of the checkpoint public key.
+    pub origin: String,
+}
+
+impl Default for JournalConfig {
+    fn default() -> Self {
+        Self {
+            segment_max_bytes: 64 * 1024 * 1024,
+            checkpoint_every_entries: 1000,
+            checkpoint_every_seconds: 60,
+            origin: String::new(),
+        }
+    }
 }
 
 /// Settings of the content-addressed blob store.
@@ -41,6 +69,7 @@ impl Default for Config {
         Self {
             version: CONFIG_VERSION,
             store: StoreConfig::default(),
+            journal: JournalConfig::default(),
         }
     }
 }
@@ -98,6 +127,22 @@ impl Config {
             "EAKTE_STORE_MAX_COMPRESSED_RATIO",
             &mut self.store.max_compressed_ratio,
         )?;
+        override_from(
+            &lookup,
+            "EAKTE_JOURNAL_SEGMENT_MAX_BYTES",
+            &mut self.journal.segment_max_bytes,
+        )?;
+        override_from(
+            &lookup,
+            "EAKTE_JOURNAL_CHECKPOINT_EVERY_ENTRIES",
+            &mut self.journal.checkpoint_every_entries,
+        )?;
+        override_from(
+            &lookup,
+            "EAKTE_JOURNAL_CHECKPOINT_EVERY_SECONDS",
+            &mut self.journal.checkpoint_every_seconds,
+        )?;
+        override_from(&lookup, "EAKTE_JOURNAL_ORIGIN", &mut self.journal.origin)?;
         Ok(())
     }
 
@@ -129,6 +174,37 @@ impl Config {
             return Err(ConfigError::Invalid {
                 key: "store.max_compressed_ratio",
                 message: "must be greater than 0 and at most 1".into(),
+            });
+        }
+        let journal = &self.journal;
+        if !(64 * 1024..=1 << 40).contains(&journal.segment_max_bytes) {
+            return Err(ConfigError::Invalid {
+                key: "journal.segment_max_bytes",
+                message: "must be between 65536 and 2^40".into(),
+            });
+        }
+        if journal.checkpoint_every_entries == 0 {
+            return Err(ConfigError::Invalid {
+                key: "journal.checkpoint_every_entries",
+                message: "must be at least 1".into(),
+            });
+        }
+        if !(1..=86_400).contains(&journal.checkpoint_every_seconds) {
+            return Err(ConfigError::Invalid {
+                key: "journal.checkpoint_every_seconds",
+                message: "must be between 1 and 86400".into(),
+            });
+        }
+        if journal.origin.len() > 200
+            || journal
+                .origin
+                .chars()
+                .any(|c| c.is_control() || c.is_whitespace())
+        {
+            return Err(ConfigError::Invalid {
+                key: "journal.origin",
+                message: "must be at most 200 characters without spaces or control characters"
+                    .into(),
             });
         }
         Ok(())
@@ -206,5 +282,16 @@ mod tests {
         config.store.segment_max_bytes = 10;
         let err = config.validate().unwrap_err();
         assert!(err.to_string().contains("store.segment_max_bytes"), "{err}");
+        config.store.segment_max_bytes = 1 << 20;
+        config.journal.checkpoint_every_entries = 0;
+        let err = config.validate().unwrap_err();
+        assert!(
+            err.to_string().contains("journal.checkpoint_every_entries"),
+            "{err}"
+        );
+        config.journal.checkpoint_every_entries = 10;
+        config.journal.origin = "two words".into();
+        let err = config.validate().unwrap_err();
+        assert!(err.to_string().contains("journal.origin"), "{err}");
     }
 }

@@ -119,8 +119,40 @@ fn climb(f_n: &mut u64, s_n: &mut u64) -> bool {
 }
 
 /// The largest power of two strictly below `n` (`n >= 2`).
-fn split(n: u64) -> u64 {
+pub(crate) fn split(n: u64) -> u64 {
     1 << (63 - (n - 1).leading_zeros())
+}
+
+/// Where proofs get subtree roots from: a slice of leaf hashes ([`Leaves`]) that recomputes them,
+/// or a store of node hashes ([`crate::tree::Levels`]) that looks them up.
+pub trait Subtrees {
+    /// The number of leaves.
+    fn len(&self) -> u64;
+    /// Whether there are no leaves.
+    fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+    /// The root of the subtree over leaves `start..end` (`start < end <= len`), as it sits in a
+    /// tree of RFC 6962 shape.
+    fn subtree_root(&self, start: u64, end: u64) -> Hash;
+}
+
+/// Leaf hashes and their hash function, computing subtree roots on demand (`O(n)` each).
+pub struct Leaves<'a, H> {
+    /// The hash function.
+    pub hasher: &'a H,
+    /// The leaf hashes, in order.
+    pub leaves: &'a [Hash],
+}
+
+impl<H: TreeHasher> Subtrees for Leaves<'_, H> {
+    fn len(&self) -> u64 {
+        self.leaves.len() as u64
+    }
+
+    fn subtree_root(&self, start: u64, end: u64) -> Hash {
+        root(self.hasher, &self.leaves[start as usize..end as usize])
+    }
 }
 
 /// The root (`MTH`) over the given leaf hashes.
@@ -140,23 +172,32 @@ pub fn root(hasher: &impl TreeHasher, leaves: &[Hash]) -> Hash {
 ///
 /// This recomputes subtree roots from the leaf hashes; it serves tests and small trees.
 pub fn inclusion_proof(hasher: &impl TreeHasher, leaves: &[Hash], index: u64) -> Option<Vec<Hash>> {
-    fn path(hasher: &impl TreeHasher, leaves: &[Hash], m: usize, out: &mut Vec<Hash>) {
-        let n = leaves.len();
+    let tree = Leaves { hasher, leaves };
+    inclusion_proof_in(&tree, index, tree.len())
+}
+
+/// The inclusion proof of leaf `index` in the tree of the first `size` leaves of `tree`; `None`
+/// when `index >= size` or `size` exceeds the leaves there are.
+pub fn inclusion_proof_in(tree: &impl Subtrees, index: u64, size: u64) -> Option<Vec<Hash>> {
+    fn path(tree: &impl Subtrees, start: u64, end: u64, m: u64, out: &mut Vec<Hash>) {
+        let n = end - start;
         if n <= 1 {
             return;
         }
-        let k = split(n as u64) as usize;
-        if m < k {
-            path(hasher, &leaves[..k], m, out);
-            out.push(root(hasher, &leaves[k..]));
+        let k = split(n);
+        if m < start + k {
+            path(tree, start, start + k, m, out);
+            out.push(tree.subtree_root(start + k, end));
         } else {
-            path(hasher, &leaves[k..], m - k, out);
-            out.push(root(hasher, &leaves[..k]));
+            path(tree, start + k, end, m, out);
+            out.push(tree.subtree_root(start, start + k));
         }
     }
-    let index = usize::try_from(index).ok().filter(|i| *i < leaves.len())?;
+    if index >= size || size > tree.len() {
+        return None;
+    }
     let mut out = Vec::new();
-    path(hasher, leaves, index, &mut out);
+    path(tree, 0, size, index, &mut out);
     Some(out)
 }
 
@@ -167,35 +208,48 @@ pub fn consistency_proof(
     leaves: &[Hash],
     old_size: u64,
 ) -> Option<Vec<Hash>> {
+    let tree = Leaves { hasher, leaves };
+    consistency_proof_in(&tree, old_size, tree.len())
+}
+
+/// The consistency proof from the tree of the first `old_size` leaves of `tree` to the tree of
+/// the first `new_size`; `None` when `old_size > new_size` or `new_size` exceeds the leaves there
+/// are.
+pub fn consistency_proof_in(
+    tree: &impl Subtrees,
+    old_size: u64,
+    new_size: u64,
+) -> Option<Vec<Hash>> {
     fn subproof(
-        hasher: &impl TreeHasher,
-        leaves: &[Hash],
-        m: usize,
+        tree: &impl Subtrees,
+        m: u64,
+        start: u64,
+        end: u64,
         whole: bool,
         out: &mut Vec<Hash>,
     ) {
-        let n = leaves.len();
+        let n = end - start;
         if m == n {
             if !whole {
-                out.push(root(hasher, leaves));
+                out.push(tree.subtree_root(start, end));
             }
             return;
         }
-        let k = split(n as u64) as usize;
+        let k = split(n);
         if m <= k {
-            subproof(hasher, &leaves[..k], m, whole, out);
-            out.push(root(hasher, &leaves[k..]));
+            subproof(tree, m, start, start + k, whole, out);
+            out.push(tree.subtree_root(start + k, end));
         } else {
-            subproof(hasher, &leaves[k..], m - k, false, out);
-            out.push(root(hasher, &leaves[..k]));
+            subproof(tree, m - k, start + k, end, false, out);
+            out.push(tree.subtree_root(start, start + k));
         }
     }
-    let m = usize::try_from(old_size)
-        .ok()
-        .filter(|m| *m <= leaves.len())?;
+    if old_size > new_size || new_size > tree.len() {
+        return None;
+    }
     let mut out = Vec::new();
-    if m > 0 {
-        subproof(hasher, leaves, m, true, &mut out);
+    if old_size > 0 && old_size < new_size {
+        subproof(tree, old_size, 0, new_size, true, &mut out);
     }
     Some(out)
 }

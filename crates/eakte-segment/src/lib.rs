@@ -18,5 +18,6 @@ pub use frame::{
 pub use group_sync::{GroupSync, Position};
 pub use scan::{ScanItem, Scanner};
 pub use segment::{
-    SEGMENT_HEADER_LEN, SegmentDir, SegmentHeader, create_segment, fsync_dir, write_file_durably,
+    SEGMENT_HEADER_LEN, SegmentDir, SegmentHeader, create_dir_durably, create_segment, fsync_dir,
+    keep_in_quarantine, lock_directory, write_file_durably,
 };

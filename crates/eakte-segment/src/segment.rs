@@ -2,7 +2,7 @@
 //! write-temp-fsync-rename discipline for side files.
 
 use std::fs::{File, OpenOptions};
-use std::io::Write;
+use std::io::{Read, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
 
 use crate::SegmentError;
@@ -165,6 +165,81 @@ pub fn write_file_durably(path: &Path, bytes: &[u8]) -> Result<(), SegmentError>
     }
     std::fs::rename(&tmp, path).map_err(|e| SegmentError::io(path, e))?;
     fsync_dir(parent)
+}
+
+/// Copies bytes `from..to` of a segment into the quarantine directory, durably, before they are
+/// cut off: nothing is thrown away without a trace. An earlier file of the same name is never
+/// overwritten.
+pub fn keep_in_quarantine(
+    quarantine: &Path,
+    segment: &Path,
+    file: &File,
+    from: u64,
+    to: u64,
+) -> Result<(), SegmentError> {
+    create_dir_durably(quarantine)?;
+    let name = segment
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut attempt = 0u32;
+    let (target, mut out) = loop {
+        let suffix = if attempt == 0 {
+            String::new()
+        } else {
+            format!(".{attempt}")
+        };
+        let target = quarantine.join(format!("{name}.{from}.torn{suffix}"));
+        match OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&target)
+        {
+            Ok(out) => break (target, out),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 10_000 => {
+                attempt += 1;
+            }
+            Err(e) => return Err(SegmentError::io(&target, e)),
+        }
+    };
+    let mut source = file.try_clone().map_err(|e| SegmentError::io(segment, e))?;
+    source
+        .seek(SeekFrom::Start(from))
+        .map_err(|e| SegmentError::io(segment, e))?;
+    std::io::copy(&mut source.take(to - from), &mut out)
+        .and_then(|_| out.sync_all())
+        .map_err(|e| SegmentError::io(&target, e))?;
+    fsync_dir(quarantine)
+}
+
+/// Creates a directory if missing and fsyncs its parent, so that the directory itself survives
+/// a power loss.
+pub fn create_dir_durably(dir: &Path) -> Result<(), SegmentError> {
+    if dir.is_dir() {
+        return Ok(());
+    }
+    std::fs::create_dir_all(dir).map_err(|e| SegmentError::io(dir, e))?;
+    if let Some(parent) = dir.parent() {
+        fsync_dir(parent)?;
+    }
+    Ok(())
+}
+
+/// Takes the exclusive lock file `LOCK` in `dir` for this process's lifetime (the returned file
+/// holds it); `None` when another process holds it.
+pub fn lock_directory(dir: &Path) -> Result<Option<File>, SegmentError> {
+    let path = dir.join("LOCK");
+    let file = OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| SegmentError::io(&path, e))?;
+    match file.try_lock() {
+        Ok(()) => Ok(Some(file)),
+        Err(std::fs::TryLockError::WouldBlock) => Ok(None),
+        Err(std::fs::TryLockError::Error(e)) => Err(SegmentError::io(&path, e)),
+    }
 }
 
 #[cfg(test)]

@@ -2,14 +2,17 @@
 //! reads, stats.
 
 use std::collections::HashMap;
-use std::fs::{File, OpenOptions};
+use std::fs::File;
 use std::io::Read;
 use std::os::unix::fs::FileExt;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 
 use eakte_config::StoreConfig;
-use eakte_segment::{FRAME_HEADER_LEN, FrameHeader, GroupSync, Position, SegmentDir};
+use eakte_segment::{
+    FRAME_HEADER_LEN, FrameHeader, GroupSync, Position, SegmentDir, create_dir_durably,
+    lock_directory,
+};
 use eakte_types::BlobId;
 use tracing::info;
 
@@ -17,7 +20,7 @@ use crate::api::{BlobMeta, BlobStore, PutOutcome, StoreStats, VerifyReport};
 use crate::index::{Locator, SegmentSummary};
 use crate::reader::BlobReader;
 use crate::record::{Commit, KIND_COMMIT, PIECE_LEN, commit_payload_len};
-use crate::recovery::{create_dir_durably, load_sealed, new_writer, recover_active};
+use crate::recovery::{load_sealed, new_writer, recover_active};
 use crate::{StoreError, tree};
 
 mod put;
@@ -117,22 +120,11 @@ impl FileStore {
     /// unfinished record at the end of the newest segment is moved to `quarantine/` and cut off.
     pub fn open(dir: &Path, config: &StoreConfig) -> Result<Self, StoreError> {
         create_dir_durably(dir)?;
-        let lock_path = dir.join("LOCK");
-        let lock = OpenOptions::new()
-            .create(true)
-            .truncate(false)
-            .write(true)
-            .open(&lock_path)
-            .map_err(io(&lock_path))?;
-        match lock.try_lock() {
-            Ok(()) => {}
-            Err(std::fs::TryLockError::WouldBlock) => {
-                return Err(StoreError::Locked {
-                    path: dir.to_owned(),
-                });
-            }
-            Err(std::fs::TryLockError::Error(e)) => return Err(StoreError::io(&lock_path, e)),
-        }
+        let Some(lock) = lock_directory(dir)? else {
+            return Err(StoreError::Locked {
+                path: dir.to_owned(),
+            });
+        };
         let segments = SegmentDir::open(dir.join("segments"), "seg")?;
         let quarantine = dir.join("quarantine");
         let mut index = Index::default();

@@ -2,13 +2,13 @@
 //! scanning, and an unfinished record at its end moved to quarantine and cut off.
 
 use std::fs::{File, OpenOptions};
-use std::io::{Read, Seek, SeekFrom};
 use std::os::unix::fs::FileExt;
 use std::path::Path;
 use std::sync::Arc;
 
 use eakte_segment::{
-    SEGMENT_HEADER_LEN, SegmentDir, SegmentHeader, create_segment, fsync_dir, write_file_durably,
+    SEGMENT_HEADER_LEN, SegmentDir, SegmentHeader, create_segment, fsync_dir, keep_in_quarantine,
+    write_file_durably,
 };
 use tracing::warn;
 
@@ -198,60 +198,4 @@ pub(crate) fn recover_active(
         poisoned: None,
     };
     Ok((writer, None))
-}
-
-/// Copies bytes `from..to` of a segment into the quarantine directory, durably, before they are
-/// cut off: nothing is thrown away without a trace. An earlier file of the same name is never
-/// overwritten.
-fn keep_in_quarantine(
-    quarantine: &Path,
-    segment: &Path,
-    file: &File,
-    from: u64,
-    to: u64,
-) -> Result<(), StoreError> {
-    create_dir_durably(quarantine)?;
-    let name = segment
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut attempt = 0u32;
-    let (target, mut out) = loop {
-        let suffix = if attempt == 0 {
-            String::new()
-        } else {
-            format!(".{attempt}")
-        };
-        let target = quarantine.join(format!("{name}.{from}.torn{suffix}"));
-        match OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&target)
-        {
-            Ok(out) => break (target, out),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 10_000 => {
-                attempt += 1;
-            }
-            Err(e) => return Err(StoreError::io(&target, e)),
-        }
-    };
-    let mut source = file.try_clone().map_err(io(segment))?;
-    source.seek(SeekFrom::Start(from)).map_err(io(segment))?;
-    std::io::copy(&mut source.take(to - from), &mut out)
-        .and_then(|_| out.sync_all())
-        .map_err(io(&target))?;
-    Ok(fsync_dir(quarantine)?)
-}
-
-/// Creates a directory if missing and fsyncs its parent, so that the directory itself survives
-/// a power loss.
-pub(crate) fn create_dir_durably(dir: &Path) -> Result<(), StoreError> {
-    if dir.is_dir() {
-        return Ok(());
-    }
-    std::fs::create_dir_all(dir).map_err(io(dir))?;
-    if let Some(parent) = dir.parent() {
-        fsync_dir(parent)?;
-    }
-    Ok(())
 }

@@ -1,0 +1,337 @@
+//! Journal events: what an appender hands in ([`NewEvent`]), and the entry as stored and hashed
+//! ([`Entry`], schema `schemas/journal-event.v1.json`).
+//!
+//! The entry's bytes, exactly as written, are the Merkle leaf. Personal data (names, search terms,
+//! titles) never sits in the entry: it goes into a separate payload (see [`Payload`]) whose hash
+//! and length the entry commits to, so that disposition can erase the payload while every leaf,
+//! and so the whole tree, still verifies.
+
+use std::fmt;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+use crate::JournalError;
+use crate::merkle::Hash;
+
+/// The entry format version this build writes and reads.
+pub const ENTRY_VERSION: u32 = 1;
+
+/// The longest entry (the leaf bytes) accepted: 64 KiB.
+pub const MAX_ENTRY_BYTES: usize = 64 * 1024;
+
+/// The longest personal-data payload accepted: 1 MiB.
+pub const MAX_PAYLOAD_BYTES: usize = 1024 * 1024;
+
+/// Who did something.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Actor {
+    /// The user id (an account name, not a person's name).
+    pub user: String,
+    /// The role the user acted in (`clerk`, `auditor`, …, or `operator` for the CLI).
+    pub role: String,
+    /// The organisational unit the user acted for, if any.
+    pub unit: Option<String>,
+    /// Where the request came from: an IP address, or `cli` for a local command.
+    pub client: Option<String>,
+}
+
+/// What an event concerns: a kind (`blob`, `document`, `akte`, …) and its id (a UUID, a blob id).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ObjectRef {
+    /// The kind of object.
+    pub kind: String,
+    /// Its id.
+    pub id: String,
+}
+
+impl ObjectRef {
+    /// An object reference.
+    pub fn new(kind: impl Into<String>, id: impl Into<String>) -> Self {
+        Self {
+            kind: kind.into(),
+            id: id.into(),
+        }
+    }
+}
+
+/// How an action ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Outcome {
+    /// Done.
+    Ok,
+    /// Refused: missing rights, failed authentication.
+    Denied,
+    /// Attempted and failed.
+    Error,
+}
+
+impl fmt::Display for Outcome {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Self::Ok => "ok",
+            Self::Denied => "denied",
+            Self::Error => "error",
+        })
+    }
+}
+
+/// Action names in use. Any name of the form `word.word` (lower-case ASCII letters, digits and
+/// `_`) is accepted; these constants keep the spelling in one place.
+pub mod action {
+    /// A blob was stored in the content-addressed store.
+    pub const BLOB_STORED: &str = "blob.stored";
+    /// A blob's bytes were read.
+    pub const BLOB_READ: &str = "blob.read";
+    /// The store was verified.
+    pub const STORE_VERIFIED: &str = "store.verified";
+    /// A document was filed.
+    pub const DOCUMENT_FILED: &str = "document.filed";
+    /// A document's metadata or text was read.
+    pub const DOCUMENT_READ: &str = "document.read";
+    /// A document's original was downloaded.
+    pub const DOCUMENT_DOWNLOADED: &str = "document.downloaded";
+    /// A search ran.
+    pub const SEARCH_EXECUTED: &str = "search.executed";
+    /// An Akte was created.
+    pub const AKTE_CREATED: &str = "akte.created";
+    /// A legal hold was set.
+    pub const HOLD_SET: &str = "hold.set";
+    /// Authentication failed.
+    pub const AUTH_FAILED: &str = "auth.failed";
+    /// An access was refused.
+    pub const ACCESS_DENIED: &str = "access.denied";
+    /// The journal was exported.
+    pub const JOURNAL_EXPORTED: &str = "journal.exported";
+    /// The journal was verified.
+    pub const JOURNAL_VERIFIED: &str = "journal.verified";
+    /// Journal events were listed.
+    pub const JOURNAL_READ: &str = "journal.read";
+}
+
+/// Checks an action name: two or more dot-separated words of `a-z`, `0-9`, `_`, each starting with
+/// a letter, at most 64 characters.
+pub fn check_action(name: &str) -> Result<(), JournalError> {
+    let ok = name.len() <= 64
+        && name.split('.').count() >= 2
+        && name.split('.').all(|word| {
+            word.starts_with(|c: char| c.is_ascii_lowercase())
+                && word
+                    .bytes()
+                    .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+        });
+    if ok {
+        Ok(())
+    } else {
+        Err(JournalError::Invalid(format!(
+            "action {name:?} is not of the form word.word (a-z, 0-9, _)"
+        )))
+    }
+}
+
+/// An event to append. The journal adds sequence number, time and chain link.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewEvent {
+    /// Who.
+    pub actor: Actor,
+    /// What, e.g. [`action::DOCUMENT_READ`].
+    pub action: String,
+    /// Which objects.
+    pub objects: Vec<ObjectRef>,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Further facts that are not personal data (sizes, counts, codes).
+    pub details: Map<String, Value>,
+    /// Personal data (names, search terms, titles): stored apart, erasable.
+    pub personal: Option<Map<String, Value>>,
+}
+
+impl NewEvent {
+    /// An event with no objects, details or personal data yet.
+    pub fn new(actor: Actor, action: impl Into<String>, outcome: Outcome) -> Self {
+        Self {
+            actor,
+            action: action.into(),
+            objects: Vec::new(),
+            outcome,
+            details: Map::new(),
+            personal: None,
+        }
+    }
+
+    /// Adds an object.
+    pub fn object(mut self, kind: impl Into<String>, id: impl Into<String>) -> Self {
+        self.objects.push(ObjectRef::new(kind, id));
+        self
+    }
+
+    /// Adds a non-personal detail.
+    pub fn detail(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.details.insert(key.into(), value.into());
+        self
+    }
+
+    /// Adds a personal-data field (kept in the erasable payload).
+    pub fn personal(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.personal
+            .get_or_insert_with(Map::new)
+            .insert(key.into(), value.into());
+        self
+    }
+}
+
+/// The entry's commitment to its payload.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PayloadRef {
+    /// blake3 of the payload bytes, hex.
+    pub blake3: String,
+    /// Length of the payload bytes.
+    pub len: u64,
+}
+
+/// A journal entry as stored: its serialisation (compact JSON, fields in this order) is the leaf.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    /// Format version, [`ENTRY_VERSION`].
+    pub v: u32,
+    /// Sequence number: the leaf index, from 0.
+    pub seq: u64,
+    /// UTC time, RFC 3339 with microseconds; never earlier than the previous entry's.
+    pub time: String,
+    /// Leaf hash of the previous entry (hex; 64 zeros for entry 0): a chain beside the tree that
+    /// lets a verifier name the entry that was changed.
+    pub prev: String,
+    /// Who.
+    pub actor: Actor,
+    /// What.
+    pub action: String,
+    /// Which objects.
+    pub objects: Vec<ObjectRef>,
+    /// How it ended.
+    pub outcome: Outcome,
+    /// Non-personal facts.
+    pub details: Map<String, Value>,
+    /// The commitment to the personal-data payload, if there is one.
+    pub payload: Option<PayloadRef>,
+}
+
+impl Entry {
+    /// Parses an entry's bytes and checks what can be checked without its neighbours.
+    pub fn parse(bytes: &[u8]) -> Result<Self, String> {
+        if bytes.contains(&b'\n') {
+            return Err("an entry contains a line break".into());
+        }
+        let entry: Self = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        if entry.v != ENTRY_VERSION {
+            return Err(format!("unknown entry version {}", entry.v));
+        }
+        parse_time(&entry.time)?;
+        check_action(&entry.action).map_err(|e| e.to_string())?;
+        if parse_hash(&entry.prev).is_none() {
+            return Err("prev is not 64 hex digits".into());
+        }
+        if let Some(payload) = &entry.payload
+            && parse_hash(&payload.blake3).is_none()
+        {
+            return Err("payload.blake3 is not 64 hex digits".into());
+        }
+        Ok(entry)
+    }
+
+    /// The entry's time.
+    pub fn timestamp(&self) -> DateTime<Utc> {
+        parse_time(&self.time).unwrap_or_default()
+    }
+}
+
+/// The personal-data payload's bytes: compact JSON `{"salt": <32 hex>, "data": {…}}`. The random
+/// salt keeps an erased payload's hash from being matched against guessed contents.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Payload {
+    /// 16 random bytes, hex.
+    pub salt: String,
+    /// The personal data.
+    pub data: Map<String, Value>,
+}
+
+/// Formats a time the way entries and checkpoints carry it: RFC 3339, UTC, microseconds, `Z`.
+pub fn format_time(time: DateTime<Utc>) -> String {
+    time.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// Parses a time in the format of [`format_time`], and only that format.
+pub fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
+    let time = DateTime::parse_from_rfc3339(text)
+        .map_err(|e| format!("time {text:?}: {e}"))?
+        .with_timezone(&Utc);
+    if format_time(time) != text {
+        return Err(format!(
+            "time {text:?} is not in the form 2026-01-31T12:00:00.000000Z"
+        ));
+    }
+    Ok(time)
+}
+
+/// Parses 64 hex digits (lower case) into a hash.
+pub fn parse_hash(text: &str) -> Option<Hash> {
+    if text.len() != 64 || text.bytes().any(|b| b.is_ascii_uppercase()) {
+        return None;
+    }
+    let mut out = [0u8; 32];
+    hex::decode_to_slice(text, &mut out).ok()?;
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn actions_are_checked() {
+        for good in ["document.read", "a.b", "hold.set_2", "x1.y.z"] {
+            assert!(check_action(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            "read",
+            "Document.read",
+            ".read",
+            "a..b",
+            "a.1b",
+            "a.b-c",
+            "a.b ",
+        ] {
+            assert!(check_action(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn only_the_canonical_time_form_parses() {
+        let t = "2026-11-25T12:00:00.123456Z";
+        assert_eq!(format_time(parse_time(t).unwrap()), t);
+        for bad in [
+            "2026-11-25T12:00:00Z",
+            "2026-11-25T12:00:00.123456+00:00",
+            "2026-11-25t12:00:00.123456Z",
+            "yesterday",
+        ] {
+            assert!(parse_time(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn hashes_must_be_lower_case_hex() {
+        let h = "ab".repeat(32);
+        assert_eq!(parse_hash(&h), Some([0xab; 32]));
+        assert_eq!(parse_hash(&h.to_uppercase()), None);
+        assert_eq!(parse_hash(&h[2..]), None);
+        assert_eq!(parse_hash(&format!("{}zz", &h[2..])), None);
+    }
+}
