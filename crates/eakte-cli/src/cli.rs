@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use eakte_store::StoreError;
 
-use crate::store_cmd;
+use crate::{audit_cmd, store_cmd};
 
 /// eakte: an electronic records system for German public administration.
 #[derive(Debug, Parser)]
@@ -30,6 +30,67 @@ pub enum Command {
     /// The content-addressed store of original bytes.
     #[command(subcommand)]
     Store(StoreCommand),
+    /// The journal of every change and access: keys, checkpoints, export, verification, events.
+    #[command(subcommand)]
+    Audit(AuditCommand),
+}
+
+/// `eakte audit …`
+#[derive(Debug, Subcommand)]
+pub enum AuditCommand {
+    /// Prints the checkpoint public key (ed25519:<hex>) to hand to auditors.
+    PublicKey,
+    /// Makes a checkpoint now (if there are new entries) and prints the latest as a JSON line;
+    /// keep it to detect a later rollback with `audit verify --checkpoint`.
+    Checkpoint,
+    /// Writes an export directory that can be verified offline.
+    Export {
+        /// The directory to create (must not exist or be empty).
+        out: PathBuf,
+        /// Start with the checkpoint before the first entry at or after this time (RFC 3339 or
+        /// YYYY-MM-DD).
+        #[arg(long)]
+        from: Option<String>,
+        /// End with the first checkpoint covering every entry up to this time.
+        #[arg(long)]
+        to: Option<String>,
+    },
+    /// Verifies an export (or, without DIR, the live journal); exit 0 when everything verifies,
+    /// 1 otherwise, naming the first bad entry.
+    Verify {
+        /// The export directory; omitted: the live journal.
+        dir: Option<PathBuf>,
+        /// The public key (ed25519:<hex>) or a file holding it; required with DIR.
+        #[arg(long)]
+        key: Option<String>,
+        /// A file of checkpoints kept from earlier (JSON lines); the export must agree with each.
+        #[arg(long = "checkpoint")]
+        checkpoints: Vec<PathBuf>,
+    },
+    /// Lists events, oldest first.
+    Log {
+        /// Only events by this user id.
+        #[arg(long)]
+        actor: Option<String>,
+        /// Only events concerning this object id.
+        #[arg(long)]
+        object: Option<String>,
+        /// Only events of this action (e.g. document.read).
+        #[arg(long)]
+        action: Option<String>,
+        /// Not before (RFC 3339 or YYYY-MM-DD).
+        #[arg(long)]
+        from: Option<String>,
+        /// Not after (RFC 3339 or YYYY-MM-DD, inclusive).
+        #[arg(long)]
+        to: Option<String>,
+        /// At most this many events.
+        #[arg(long)]
+        limit: Option<usize>,
+        /// One JSON object per line instead of text.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `eakte store …`
@@ -98,5 +159,6 @@ impl From<anyhow::Error> for Failure {
 pub fn run(args: Args) -> Result<ExitCode, Failure> {
     match args.command {
         Command::Store(command) => store_cmd::run(&args.data, command),
+        Command::Audit(command) => audit_cmd::run(&args.data, command),
     }
 }

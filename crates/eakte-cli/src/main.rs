@@ -1,6 +1,8 @@
 //! The `eakte` command-line program.
 
+mod audit_cmd;
 mod cli;
+mod journal_use;
 mod store_cmd;
 
 use std::process::ExitCode;

@@ -6,15 +6,20 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use eakte_config::Config;
+use eakte_journal::{Journal, Outcome, action};
 use eakte_store::{BlobId, BlobStore, FileStore, VerifyProblem, into_store_error};
 
 use crate::cli::{Failure, StoreCommand, exit};
+use crate::journal_use::{cli_event, open_journal, record};
 
-fn open_store(data: &Path) -> Result<FileStore, Failure> {
+/// Opens the journal first (a command that cannot be journaled does nothing), then the store.
+fn open_store(data: &Path) -> Result<(FileStore, Journal), Failure> {
     let config = Config::load(data).context("cannot load the configuration")?;
-    std::fs::create_dir_all(data)
-        .with_context(|| format!("cannot create data directory {}", data.display()))?;
-    Ok(FileStore::open(&data.join("store"), &config.store)?)
+    let journal = open_journal(data, &config)?;
+    Ok((
+        FileStore::open(&data.join("store"), &config.store)?,
+        journal,
+    ))
 }
 
 pub fn run(data: &Path, command: StoreCommand) -> Result<ExitCode, Failure> {
@@ -27,7 +32,7 @@ pub fn run(data: &Path, command: StoreCommand) -> Result<ExitCode, Failure> {
 }
 
 fn put(data: &Path, files: &[std::path::PathBuf]) -> Result<ExitCode, Failure> {
-    let store = open_store(data)?;
+    let (store, journal) = open_store(data)?;
     let mut stdout = std::io::stdout().lock();
     let mut failed = false;
     for path in files {
@@ -45,6 +50,16 @@ fn put(data: &Path, files: &[std::path::PathBuf]) -> Result<ExitCode, Failure> {
         };
         match result {
             Ok(outcome) => {
+                // The file name may be personal data (a citizen's name): it goes to the payload.
+                record(
+                    &journal,
+                    cli_event(action::BLOB_STORED, Outcome::Ok)
+                        .object("blob", outcome.id.to_string())
+                        .detail("bytes", outcome.len)
+                        .detail("sha256", outcome.sha256.to_string())
+                        .detail("deduplicated", outcome.deduplicated)
+                        .personal("source", path.display().to_string()),
+                )?;
                 writeln!(stdout, "{}  {}", outcome.id, path.display()).context("stdout")?
             }
             Err(e @ eakte_store::StoreError::Input(_)) => {
@@ -68,12 +83,34 @@ fn get(data: &Path, id: &str) -> Result<ExitCode, Failure> {
         error: anyhow::anyhow!("{id:?} is not a blob id: {e}"),
         code: exit::NOT_FOUND,
     })?;
-    let store = open_store(data)?;
-    let mut reader = store.open_blob(&id)?;
+    let (store, journal) = open_store(data)?;
+    let event = cli_event(action::BLOB_READ, Outcome::Ok).object("blob", id.to_string());
+    let mut reader = match store.open_blob(&id) {
+        Ok(reader) => reader,
+        Err(e) => {
+            let mut failed = event;
+            failed.outcome = Outcome::Error;
+            record(&journal, failed.detail("error", e.to_string()))?;
+            return Err(e.into());
+        }
+    };
+    // Journaled before the first byte goes out: a read that cannot be journaled does not happen.
+    record(&journal, event)?;
     let mut stdout = std::io::stdout().lock();
     let mut buf = vec![0u8; 256 * 1024];
     loop {
-        let n = reader.read(&mut buf).map_err(into_store_error)?;
+        let n = match reader.read(&mut buf).map_err(into_store_error) {
+            Ok(n) => n,
+            Err(e) => {
+                record(
+                    &journal,
+                    cli_event(action::BLOB_READ, Outcome::Error)
+                        .object("blob", id.to_string())
+                        .detail("error", e.to_string()),
+                )?;
+                return Err(e.into());
+            }
+        };
         if n == 0 {
             break;
         }
@@ -86,7 +123,7 @@ fn get(data: &Path, id: &str) -> Result<ExitCode, Failure> {
 }
 
 fn verify(data: &Path) -> Result<ExitCode, Failure> {
-    let store = open_store(data)?;
+    let (store, journal) = open_store(data)?;
     let bar = if std::io::stderr().is_terminal() {
         let bar = indicatif::ProgressBar::new(0);
         bar.set_style(
@@ -121,6 +158,20 @@ fn verify(data: &Path) -> Result<ExitCode, Failure> {
         }
         .context("stdout")?;
     }
+    record(
+        &journal,
+        cli_event(
+            action::STORE_VERIFIED,
+            if report.problems.is_empty() {
+                Outcome::Ok
+            } else {
+                Outcome::Error
+            },
+        )
+        .detail("blobs", report.blobs_checked)
+        .detail("bytes", report.bytes_checked)
+        .detail("problems", report.problems.len()),
+    )?;
     eprintln!(
         "{} blobs and {} bytes checked, {} problems",
         report.blobs_checked,
@@ -135,7 +186,7 @@ fn verify(data: &Path) -> Result<ExitCode, Failure> {
 }
 
 fn stats(data: &Path) -> Result<ExitCode, Failure> {
-    let store = open_store(data)?;
+    let (store, _journal) = open_store(data)?;
     let stats = store.stats()?;
     let mut out = std::io::stdout().lock();
     let lines = [

@@ -133,6 +133,26 @@ pub fn check_action(name: &str) -> Result<(), JournalError> {
     }
 }
 
+/// Checks that the actor has a user id and a role, and every object a kind (`a-z`, `_`) and an id.
+pub fn check_names<'a>(
+    user: &str,
+    role: &str,
+    mut objects: impl Iterator<Item = (&'a str, &'a str)>,
+) -> Result<(), String> {
+    if user.is_empty() || role.is_empty() {
+        return Err("an event needs an actor's user id and role".into());
+    }
+    let bad_object = objects.any(|(kind, id)| {
+        id.is_empty()
+            || kind.is_empty()
+            || !kind.bytes().all(|b| b.is_ascii_lowercase() || b == b'_')
+    });
+    if bad_object {
+        return Err("an object needs a kind (a-z, _) and an id".into());
+    }
+    Ok(())
+}
+
 /// An event to append. The journal adds sequence number, time and chain link.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewEvent {
@@ -233,6 +253,14 @@ impl Entry {
         }
         parse_time(&entry.time)?;
         check_action(&entry.action).map_err(|e| e.to_string())?;
+        check_names(
+            &entry.actor.user,
+            &entry.actor.role,
+            entry
+                .objects
+                .iter()
+                .map(|o| (o.kind.as_str(), o.id.as_str())),
+        )?;
         if parse_hash(&entry.prev).is_none() {
             return Err("prev is not 64 hex digits".into());
         }
@@ -248,6 +276,180 @@ impl Entry {
     pub fn timestamp(&self) -> DateTime<Utc> {
         parse_time(&self.time).unwrap_or_default()
     }
+}
+
+/// What the verifier needs of an entry, from a fast, borrowing parse that checks the same rules
+/// as [`Entry::parse`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct CheckedEntry {
+    pub seq: u64,
+    /// Microseconds since the epoch.
+    pub time: i64,
+    pub prev: Hash,
+    /// The payload commitment: blake3 and length.
+    pub payload: Option<(Hash, u64)>,
+}
+
+mod view {
+    use std::borrow::Cow;
+
+    use serde::Deserialize;
+    use serde::de::{IgnoredAny, MapAccess, Visitor};
+
+    use super::Outcome;
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct EntryView<'a> {
+        pub v: u32,
+        pub seq: u64,
+        #[serde(borrow)]
+        pub time: Cow<'a, str>,
+        #[serde(borrow)]
+        pub prev: Cow<'a, str>,
+        #[serde(borrow)]
+        pub actor: ActorView<'a>,
+        #[serde(borrow)]
+        pub action: Cow<'a, str>,
+        #[serde(borrow)]
+        pub objects: Vec<ObjectView<'a>>,
+        pub outcome: Outcome,
+        pub details: AnyObject,
+        #[serde(borrow)]
+        pub payload: Option<PayloadView<'a>>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct ActorView<'a> {
+        #[serde(borrow)]
+        pub user: Cow<'a, str>,
+        #[serde(borrow)]
+        pub role: Cow<'a, str>,
+        #[serde(borrow)]
+        pub unit: Option<Cow<'a, str>>,
+        #[serde(borrow)]
+        pub client: Option<Cow<'a, str>>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct ObjectView<'a> {
+        #[serde(borrow)]
+        pub kind: Cow<'a, str>,
+        #[serde(borrow)]
+        pub id: Cow<'a, str>,
+    }
+
+    #[derive(Deserialize)]
+    #[serde(deny_unknown_fields)]
+    pub struct PayloadView<'a> {
+        #[serde(borrow)]
+        pub blake3: Cow<'a, str>,
+        pub len: u64,
+    }
+
+    /// Any JSON object, skipped without building it.
+    pub struct AnyObject;
+
+    impl<'de> Deserialize<'de> for AnyObject {
+        fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct Skip;
+            impl<'de> Visitor<'de> for Skip {
+                type Value = AnyObject;
+                fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                    f.write_str("a JSON object")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<AnyObject, A::Error> {
+                    while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+                    Ok(AnyObject)
+                }
+            }
+            d.deserialize_map(Skip)
+        }
+    }
+}
+
+impl CheckedEntry {
+    /// Parses and checks an entry's bytes like [`Entry::parse`], without building the entry.
+    pub(crate) fn parse(bytes: &[u8]) -> Result<Self, String> {
+        if bytes.contains(&b'\n') {
+            return Err("an entry contains a line break".into());
+        }
+        let view: view::EntryView<'_> = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
+        if view.v != ENTRY_VERSION {
+            return Err(format!("unknown entry version {}", view.v));
+        }
+        let time = fast_time(&view.time).ok_or_else(|| {
+            format!(
+                "time {:?} is not in the form 2026-01-31T12:00:00.000000Z",
+                view.time
+            )
+        })?;
+        check_action(&view.action).map_err(|e| e.to_string())?;
+        let prev = parse_hash(&view.prev).ok_or("prev is not 64 hex digits")?;
+        let payload = match view.payload {
+            Some(p) => Some((
+                parse_hash(&p.blake3).ok_or("payload.blake3 is not 64 hex digits")?,
+                p.len,
+            )),
+            None => None,
+        };
+        check_names(
+            &view.actor.user,
+            &view.actor.role,
+            view.objects.iter().map(|o| (&*o.kind, &*o.id)),
+        )?;
+        // The remaining fields are checked for presence and type by the parse.
+        let _ = (
+            view.actor.unit,
+            view.actor.client,
+            view.outcome,
+            view.details,
+        );
+        Ok(Self {
+            seq: view.seq,
+            time,
+            prev,
+            payload,
+        })
+    }
+}
+
+/// Parses a time in exactly the form of [`format_time`] into microseconds since the epoch.
+fn fast_time(text: &str) -> Option<i64> {
+    let b = text.as_bytes();
+    if b.len() != 27 {
+        return None;
+    }
+    let digits = |range: std::ops::Range<usize>| -> Option<u32> {
+        b[range].iter().try_fold(0u32, |acc, d| {
+            d.is_ascii_digit().then(|| acc * 10 + u32::from(d - b'0'))
+        })
+    };
+    let separators = [
+        (4, b'-'),
+        (7, b'-'),
+        (10, b'T'),
+        (13, b':'),
+        (16, b':'),
+        (19, b'.'),
+        (26, b'Z'),
+    ];
+    if separators.iter().any(|(at, c)| b[*at] != *c) {
+        return None;
+    }
+    let date =
+        chrono::NaiveDate::from_ymd_opt(digits(0..4)? as i32, digits(5..7)?, digits(8..10)?)?;
+    let time = date.and_hms_micro_opt(
+        digits(11..13)?,
+        digits(14..16)?,
+        digits(17..19)?,
+        digits(20..26)?,
+    )?;
+    // Fixed width with every field in range: this is the canonical form (seconds stop at 59,
+    // so a leap second is refused).
+    Some(time.and_utc().timestamp_micros())
 }
 
 /// The personal-data payload's bytes: compact JSON `{"salt": <32 hex>, "data": {…}}`. The random
@@ -323,6 +525,42 @@ mod tests {
             "yesterday",
         ] {
             assert!(parse_time(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_fast_check_agrees_with_the_full_parse() {
+        let good = br#"{"v":1,"seq":3,"time":"2026-11-25T12:00:00.123456Z","prev":"0000000000000000000000000000000000000000000000000000000000000000","actor":{"user":"u","role":"clerk","unit":null,"client":"cli"},"action":"blob.read","objects":[{"kind":"blob","id":"x"}],"outcome":"ok","details":{"n":[1,{"a":2}]},"payload":null}"#;
+        let full = Entry::parse(good).unwrap();
+        let fast = CheckedEntry::parse(good).unwrap();
+        assert_eq!(fast.seq, full.seq);
+        assert_eq!(fast.time, full.timestamp().timestamp_micros());
+        let text = std::str::from_utf8(good).unwrap();
+        let variants = [
+            text.replace(r#""v":1"#, r#""v":2"#),
+            text.replace("12:00:00.123456Z", "12:00:00.123456+00:00"),
+            text.replace("12:00:00.123456Z", "24:00:00.123456Z"),
+            text.replace("blob.read", "Blob.Read"),
+            text.replace(r#""details":{"n":[1,{"a":2}]}"#, r#""details":[1]"#),
+            text.replace(r#""outcome":"ok""#, r#""outcome":"fine""#),
+            text.replace(r#""payload":null"#, r#""payload":null,"extra":1"#),
+            text.replace(r#""user":"u","#, ""),
+            text.replace(r#""user":"u","#, r#""user":"","#),
+            text.replace(r#""kind":"blob""#, r#""kind":"Blob""#),
+            text.replace(
+                "0000000000000000000000000000000000000000000000000000000000000000",
+                "00",
+            ),
+            text.replace(r#""payload":null"#, r#""payload":{"blake3":"zz","len":1}"#),
+        ];
+        for variant in &variants {
+            assert_ne!(variant, text);
+            let full = Entry::parse(variant.as_bytes());
+            let fast = CheckedEntry::parse(variant.as_bytes());
+            assert!(
+                full.is_err() && fast.is_err(),
+                "{variant}: {full:?} / {fast:?}"
+            );
         }
     }
 

@@ -36,7 +36,7 @@ use crate::JournalError;
 use crate::checkpoint::{Checkpoint, create_key_pair, format_public_key, load_signing_key};
 use crate::event::{
     ENTRY_VERSION, Entry, MAX_ENTRY_BYTES, MAX_PAYLOAD_BYTES, NewEvent, Payload, PayloadRef,
-    check_action, format_time, parse_time,
+    check_action, check_names, format_time, parse_time,
 };
 use crate::merkle::{
     Blake3Hasher, Hash, Subtrees, TreeHasher, consistency_proof_in, inclusion_proof_in,
@@ -698,22 +698,15 @@ impl Inner {
 
 fn check_event(event: &NewEvent) -> Result<(), JournalError> {
     check_action(&event.action)?;
-    let bad = |what: &str| Err(JournalError::Invalid(what.to_owned()));
-    if event.actor.user.is_empty() || event.actor.role.is_empty() {
-        return bad("an event needs an actor's user id and role");
-    }
-    for object in &event.objects {
-        if object.id.is_empty()
-            || object.kind.is_empty()
-            || !object
-                .kind
-                .bytes()
-                .all(|b| b.is_ascii_lowercase() || b == b'_')
-        {
-            return bad("an object needs a kind (a-z, _) and an id");
-        }
-    }
-    Ok(())
+    check_names(
+        &event.actor.user,
+        &event.actor.role,
+        event
+            .objects
+            .iter()
+            .map(|o| (o.kind.as_str(), o.id.as_str())),
+    )
+    .map_err(JournalError::Invalid)
 }
 
 /// Rebuilds the in-memory state from the segments while opening.

@@ -11,11 +11,10 @@
 use std::fmt;
 use std::path::Path;
 
-use chrono::{DateTime, Utc};
 use ed25519_dalek::{Signature, VerifyingKey};
 
 use crate::checkpoint::Checkpoint;
-use crate::event::{Entry, parse_hash};
+use crate::event::{CheckedEntry, parse_hash};
 use crate::export::{EXPORT_FILES, EXPORT_FORMAT, Manifest, PayloadLine, ProofLine, Start};
 use crate::merkle::{Blake3Hasher, Hash, TreeHasher, verify_consistency, verify_inclusion};
 use crate::tree::Frontier;
@@ -71,8 +70,31 @@ fn fail<T>(entry: Option<u64>, message: impl Into<String>) -> Result<T, VerifyFa
     })
 }
 
-fn read(dir: &Path, name: &str) -> Result<Vec<u8>, VerifyFailure> {
-    std::fs::read(dir.join(name)).or_else(|e| fail(None, format!("cannot read {name}: {e}")))
+/// Every file of the export, read once.
+struct Files(Vec<(&'static str, Vec<u8>)>);
+
+impl Files {
+    fn load(dir: &Path) -> Result<Self, VerifyFailure> {
+        let mut files = Vec::new();
+        for name in EXPORT_FILES
+            .into_iter()
+            .chain(["manifest.json", "manifest.sig"])
+        {
+            let bytes = std::fs::read(dir.join(name))
+                .or_else(|e| fail(None, format!("cannot read {name}: {e}")))?;
+            files.push((name, bytes));
+        }
+        Ok(Self(files))
+    }
+
+    fn get(&self, name: &str) -> &[u8] {
+        &self
+            .0
+            .iter()
+            .find(|(n, _)| *n == name)
+            .expect("every export file is loaded")
+            .1
+    }
 }
 
 /// Splits a file into lines; every line must end in `\n`. On a missing final line break, the
@@ -122,9 +144,10 @@ pub fn verify_export(
 ) -> Result<VerifyReport, VerifyFailure> {
     let hasher = Blake3Hasher;
     // start.json
-    let start_bytes = read(dir, "start.json")?;
+    let files = Files::load(dir)?;
+    let start_bytes = files.get("start.json");
     let start: Start =
-        serde_json::from_slice(&start_bytes).or_else(|e| fail(None, format!("start.json: {e}")))?;
+        serde_json::from_slice(start_bytes).or_else(|e| fail(None, format!("start.json: {e}")))?;
     if start.format != EXPORT_FORMAT {
         return fail(
             None,
@@ -140,17 +163,20 @@ pub fn verify_export(
     };
 
     // Checkpoints.
-    let checkpoint_bytes = read(dir, "checkpoints.jsonl")?;
-    let checkpoint_lines = lines(&checkpoint_bytes).or_else(|n| {
+    let checkpoint_lines = lines(files.get("checkpoints.jsonl")).or_else(|n| {
         fail(
             None,
             format!("checkpoints.jsonl: line {} is cut off", n + 1),
         )
     })?;
     let mut checkpoints: Vec<Signed> = Vec::new();
-    for (n, line) in checkpoint_lines.iter().enumerate() {
+    let numbered: Vec<(usize, &[u8])> = checkpoint_lines.iter().copied().enumerate().collect();
+    let parsed = in_parallel(&numbered, |(n, line)| {
         let what = format!("checkpoint {} (checkpoints.jsonl line {})", n + 1, n + 1);
-        let signed = parse_checkpoint(line, key, &what)?;
+        parse_checkpoint(line, key, &what).map(|signed| (what, signed))
+    });
+    for result in parsed {
+        let (what, signed) = result?;
         let c = &signed.checkpoint;
         if c.origin != start.origin {
             return fail(
@@ -223,8 +249,7 @@ pub fn verify_export(
     }
 
     // Consistency proofs between consecutive checkpoints.
-    let proof_bytes = read(dir, "proofs.jsonl")?;
-    let proof_lines = lines(&proof_bytes)
+    let proof_lines = lines(files.get("proofs.jsonl"))
         .or_else(|n| fail(None, format!("proofs.jsonl: line {} is cut off", n + 1)))?;
     if proof_lines.len() + 1 != checkpoints.len() {
         return fail(
@@ -297,8 +322,7 @@ pub fn verify_export(
     }
 
     // Entries, payloads, and the tree at every checkpoint.
-    let entry_bytes = read(dir, "entries.jsonl")?;
-    let entry_lines = match lines(&entry_bytes) {
+    let entry_lines = match lines(files.get("entries.jsonl")) {
         Ok(lines) => lines,
         Err(n) => {
             return fail(
@@ -307,19 +331,24 @@ pub fn verify_export(
             );
         }
     };
-    let leaves: Vec<Hash> = entry_lines.iter().map(|l| hasher.hash_leaf(l)).collect();
-    let payload_bytes = read(dir, "payloads.jsonl")?;
-    let payload_lines = lines(&payload_bytes).unwrap_or_else(|n| {
+    let (leaves, checked): (Vec<Hash>, Vec<_>) = in_parallel(&entry_lines, |line| {
+        (hasher.hash_leaf(line), CheckedEntry::parse(line))
+    })
+    .into_iter()
+    .unzip();
+    let payload_bytes = files.get("payloads.jsonl");
+    let payload_lines = lines(payload_bytes).unwrap_or_else(|n| {
         // A cut-off last line is reported at the entry it belongs to.
         payload_bytes.split(|b| *b == b'\n').take(n + 1).collect()
     });
-    let payload_cut = lines(&payload_bytes).is_err();
+    let payload_cut = lines(payload_bytes).is_err();
+    let payload_checks = in_parallel(&payload_lines, |line| check_payload(line));
     let mut next_payload = 0usize;
     let mut frontier = start_frontier.clone();
     let mut next_checkpoint = usize::from(start.first > 0);
-    let mut previous: Option<DateTime<Utc>> = None;
+    let mut previous: Option<i64> = None;
     let (mut payloads, mut erased) = (0u64, 0u64);
-    for (i, line) in entry_lines.iter().enumerate() {
+    for i in 0..entry_lines.len() {
         let seq = start.first + i as u64;
         if seq >= end {
             return fail(
@@ -327,29 +356,23 @@ pub fn verify_export(
                 format!("the entry is not covered by any checkpoint (the last has size {end})"),
             );
         }
-        let entry = Entry::parse(line).or_else(|e| fail(Some(seq), e))?;
+        let entry = checked[i].clone().or_else(|e| fail(Some(seq), e))?;
         if entry.seq != seq {
             return fail(
                 Some(seq),
                 format!("the entry says it is number {}", entry.seq),
             );
         }
-        let time = entry.timestamp();
-        if previous.is_some_and(|p| time < p) {
-            return fail(
-                Some(seq),
-                "the entry's time is earlier than the previous entry's",
-            );
-        }
-        previous = Some(time);
+        // The link comes before the time order: a changed entry shows as a broken link in the
+        // next one, which must blame the changed entry, not its successor.
         let expected_prev = match i {
-            0 => start
-                .last_leaf
-                .clone()
-                .unwrap_or_else(|| hex::encode([0u8; 32])),
-            _ => hex::encode(leaves[i - 1]),
+            0 => match &start.last_leaf {
+                Some(leaf) => parse_hash(leaf),
+                None => Some([0u8; 32]),
+            },
+            _ => Some(leaves[i - 1]),
         };
-        if entry.prev != expected_prev {
+        if Some(entry.prev) != expected_prev {
             let blamed = if i == 0 {
                 seq
             } else {
@@ -357,7 +380,7 @@ pub fn verify_export(
                     &start_frontier,
                     &leaves,
                     i,
-                    &entry.prev,
+                    entry.prev,
                     &checkpoints,
                     start.first,
                 )
@@ -373,8 +396,16 @@ pub fn verify_export(
                 },
             );
         }
-        if let Some(commit) = &entry.payload {
-            let Some(line) = payload_lines.get(next_payload) else {
+        let time = entry.time;
+        if previous.is_some_and(|p| time < p) {
+            return fail(
+                Some(seq),
+                "the entry's time is earlier than the previous entry's",
+            );
+        }
+        previous = Some(time);
+        if let Some((commit_hash, commit_len)) = &entry.payload {
+            if next_payload >= payload_lines.len() {
                 return fail(
                     Some(seq),
                     "the entry commits to a payload that payloads.jsonl does not have",
@@ -386,9 +417,10 @@ pub fn verify_export(
                     "payloads.jsonl is cut off in this entry's payload",
                 );
             }
+            let payload = payload_checks[next_payload]
+                .clone()
+                .or_else(|e| fail(Some(seq), e))?;
             next_payload += 1;
-            let payload: PayloadLine = serde_json::from_slice(line)
-                .or_else(|e| fail(Some(seq), format!("payloads.jsonl: {e}")))?;
             if payload.seq != seq {
                 return fail(
                     Some(seq),
@@ -398,26 +430,13 @@ pub fn verify_export(
                     ),
                 );
             }
-            match (&payload.bytes, payload.erased) {
-                (None, true) => erased += 1,
-                (Some(hex_bytes), false) => {
-                    let bytes = hex::decode(hex_bytes)
-                        .or_else(|_| fail(Some(seq), "payloads.jsonl: bytes are not hex"))?;
-                    if hex::encode(&bytes) != *hex_bytes
-                        || bytes.len() as u64 != commit.len
-                        || blake3::hash(&bytes).to_hex().as_str() != commit.blake3
-                    {
-                        return fail(
-                            Some(seq),
-                            "the payload does not match the hash the entry commits to",
-                        );
-                    }
-                    payloads += 1;
-                }
-                _ => {
+            match payload.content {
+                None => erased += 1,
+                Some((hash, len)) if hash == *commit_hash && len == *commit_len => payloads += 1,
+                Some(_) => {
                     return fail(
                         Some(seq),
-                        "payloads.jsonl: a payload line needs either bytes or erased",
+                        "the payload does not match the hash the entry commits to",
                     );
                 }
             }
@@ -470,7 +489,7 @@ pub fn verify_export(
         );
     }
 
-    check_manifest(dir, key)?;
+    check_manifest(dir, &files, key)?;
     Ok(VerifyReport {
         origin: start.origin,
         first: start.first,
@@ -484,6 +503,54 @@ pub fn verify_export(
     })
 }
 
+/// `f` applied to every item, on all cores, in order.
+fn in_parallel<T: Sync, R: Send>(items: &[T], f: impl Fn(&T) -> R + Sync) -> Vec<R> {
+    let threads = std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .min(8);
+    let chunk = items.len().div_ceil(threads).max(1);
+    let f = &f;
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = items
+            .chunks(chunk)
+            .map(|part| scope.spawn(move || part.iter().map(f).collect::<Vec<_>>()))
+            .collect();
+        handles
+            .into_iter()
+            .flat_map(|h| h.join().expect("a verifier thread panicked"))
+            .collect()
+    })
+}
+
+/// A payload line, checked on its own.
+#[derive(Debug, Clone)]
+struct PayloadCheck {
+    seq: u64,
+    /// blake3 and length of the bytes; `None` when erased.
+    content: Option<(Hash, u64)>,
+}
+
+fn check_payload(line: &[u8]) -> Result<PayloadCheck, String> {
+    let payload: PayloadLine =
+        serde_json::from_slice(line).map_err(|e| format!("payloads.jsonl: {e}"))?;
+    let content = match (&payload.bytes, payload.erased) {
+        (None, true) => None,
+        (Some(text), false) => {
+            let bytes = match text.bytes().any(|b| b.is_ascii_uppercase()) {
+                false => hex::decode(text).ok(),
+                true => None,
+            }
+            .ok_or("payloads.jsonl: bytes are not lower-case hex")?;
+            Some((*blake3::hash(&bytes).as_bytes(), bytes.len() as u64))
+        }
+        _ => return Err("payloads.jsonl: a payload line needs either bytes or erased".into()),
+    };
+    Ok(PayloadCheck {
+        seq: payload.seq,
+        content,
+    })
+}
+
 /// Entry `i` (0-based in the export) does not link to entry `i - 1`: either entry `i - 1` was
 /// changed (then entry `i`'s link is the original leaf hash, and putting it in place of entry
 /// `i - 1`'s makes the next checkpoint's root come out right) or entry `i` was. Returns the
@@ -492,14 +559,11 @@ fn blame_broken_link(
     start: &Frontier,
     leaves: &[Hash],
     i: usize,
-    claimed_prev: &str,
+    claimed: Hash,
     checkpoints: &[Signed],
     first: u64,
 ) -> u64 {
     let seq = first + i as u64;
-    let Some(claimed) = parse_hash(claimed_prev) else {
-        return seq;
-    };
     let Some(next) = checkpoints.iter().find(|c| c.checkpoint.size > seq) else {
         return seq;
     };
@@ -518,9 +582,9 @@ fn blame_broken_link(
     }
 }
 
-fn check_manifest(dir: &Path, key: &VerifyingKey) -> Result<(), VerifyFailure> {
-    let manifest_bytes = read(dir, "manifest.json")?;
-    let sig_text = read(dir, "manifest.sig")?;
+fn check_manifest(dir: &Path, files: &Files, key: &VerifyingKey) -> Result<(), VerifyFailure> {
+    let manifest_bytes = files.get("manifest.json");
+    let sig_text = files.get("manifest.sig");
     let mut signature = [0u8; 64];
     let sig_ok = sig_text.len() == 129
         && sig_text[128] == b'\n'
@@ -533,7 +597,7 @@ fn check_manifest(dir: &Path, key: &VerifyingKey) -> Result<(), VerifyFailure> {
         );
     }
     if key
-        .verify_strict(&manifest_bytes, &Signature::from_bytes(&signature))
+        .verify_strict(manifest_bytes, &Signature::from_bytes(&signature))
         .is_err()
     {
         return fail(
@@ -541,15 +605,16 @@ fn check_manifest(dir: &Path, key: &VerifyingKey) -> Result<(), VerifyFailure> {
             "manifest.json: the signature in manifest.sig does not verify",
         );
     }
-    let manifest: Manifest = serde_json::from_slice(&manifest_bytes)
+    let manifest: Manifest = serde_json::from_slice(manifest_bytes)
         .or_else(|e| fail(None, format!("manifest.json: {e}")))?;
     let names: Vec<&str> = manifest.files.iter().map(|f| f.name.as_str()).collect();
     if manifest.format != EXPORT_FORMAT || names != EXPORT_FILES {
         return fail(None, "manifest.json: does not list the export's files");
     }
-    for file in &manifest.files {
-        let bytes = read(dir, &file.name)?;
-        if bytes.len() as u64 != file.len || blake3::hash(&bytes).to_hex().as_str() != file.blake3 {
+    let hashes = in_parallel(&manifest.files, |file| blake3::hash(files.get(&file.name)));
+    for (file, hash) in manifest.files.iter().zip(hashes) {
+        let bytes = files.get(&file.name);
+        if bytes.len() as u64 != file.len || hash.to_hex().as_str() != file.blake3 {
             return fail(
                 None,
                 format!("{}: its bytes differ from the signed manifest", file.name),
