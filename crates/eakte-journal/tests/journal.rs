@@ -240,3 +240,45 @@ fn a_second_process_cannot_open_the_journal() {
         .unwrap();
     assert!(matches!(err, JournalError::Locked(_)), "{err}");
 }
+
+#[test]
+fn a_torn_tail_is_cut_at_every_byte_and_earlier_entries_stay() {
+    let dir = tempfile::tempdir().unwrap();
+    let original = dir.path().join("journal");
+    let mut leaves = Vec::new();
+    {
+        let journal = open(&original);
+        for i in 0..20 {
+            leaves.push(journal.append(event(i)).unwrap().leaf);
+        }
+        journal.close().unwrap();
+    }
+    let segment = original.join("segments/00000001.jnl");
+    let full = std::fs::read(&segment).unwrap();
+    // The last entry frame and the checkpoint frame after it are the last ~1 KiB.
+    let tail = 1200.min(full.len() - 40);
+    for cut in full.len() - tail..full.len() {
+        let copy = dir.path().join(format!("cut-{cut}"));
+        std::fs::create_dir_all(copy.join("segments")).unwrap();
+        for name in ["checkpoint.key", "checkpoint.pub", "origin"] {
+            std::fs::copy(original.join(name), copy.join(name)).unwrap();
+        }
+        std::fs::write(copy.join("segments/00000001.jnl"), &full[..cut]).unwrap();
+        let journal = open(&copy);
+        let size = journal.size();
+        assert!((14..=20).contains(&size), "cut at {cut}: {size} entries");
+        for (seq, leaf) in leaves.iter().enumerate().take(size as usize) {
+            assert_eq!(journal.leaf(seq as u64).unwrap(), *leaf, "cut at {cut}");
+        }
+        assert!(journal.checkpoints().iter().all(|c| c.size <= size));
+        let kept = copy.join("quarantine");
+        let cut_off = std::fs::metadata(copy.join("segments/00000001.jnl")).unwrap().len();
+        if cut_off < cut as u64 {
+            assert!(kept.read_dir().unwrap().count() == 1, "cut at {cut}: nothing quarantined");
+        }
+        // It takes new entries after the cut.
+        assert_eq!(journal.append(event(99)).unwrap().seq, size);
+        drop(journal);
+        std::fs::remove_dir_all(&copy).unwrap();
+    }
+}
