@@ -18,6 +18,7 @@ if [ ! -f "$EAKTE_DATA/.demo-loaded" ]; then
 fi
 "$eakte" store stats
 "$eakte" store verify
+"$eakte" audit verify
 cat <<MSG
 
 eakte is ready; its data directory is $EAKTE_DATA.
@@ -25,5 +26,8 @@ Try:
   $eakte store put SOME_FILE          # store a file, prints its blake3 id
   $eakte store get ID > copy          # the original bytes, verified
   $eakte store verify                 # re-check every stored byte
+  $eakte audit log                    # every action so far, from the journal
+  $eakte audit public-key             # the key auditors verify checkpoints with
+  $eakte audit export DIR             # an export to verify offline: $eakte audit verify DIR --key KEY
   $eakte --help
 MSG

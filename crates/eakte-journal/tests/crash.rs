@@ -61,7 +61,13 @@ fn crash_recovery_keeps_every_acknowledged_entry() {
     let mut torn_tails = 0usize;
     for cycle in 0..CYCLES {
         let mut child = Command::new(&exe)
-            .args(["journal_crash_child", "--exact", "--ignored", "--nocapture", "--test-threads=1"])
+            .args([
+                "journal_crash_child",
+                "--exact",
+                "--ignored",
+                "--nocapture",
+                "--test-threads=1",
+            ])
             .env(CHILD_DIR, &dir)
             .stdout(Stdio::piped())
             .stderr(Stdio::null())
@@ -110,10 +116,20 @@ fn crash_recovery_keeps_every_acknowledged_entry() {
     export(&journal, &out, None, None).unwrap();
     let report = verify_export(&out, &journal.public_key(), &journal.checkpoints()).unwrap();
     assert_eq!(report.end, journal.size());
-    assert!(journal.size() >= acknowledged, "{} entries for {acknowledged} acks", journal.size());
-    assert!(acknowledged >= CYCLES * 10, "too few appends to mean anything: {acknowledged}");
+    assert!(
+        journal.size() >= acknowledged,
+        "{} entries for {acknowledged} acks",
+        journal.size()
+    );
+    assert!(
+        acknowledged >= CYCLES * 10,
+        "too few appends to mean anything: {acknowledged}"
+    );
     let segments = std::fs::read_dir(dir.join("segments")).unwrap().count();
-    assert!(segments > 10, "too few roll-overs to mean anything: {segments} segments");
+    assert!(
+        segments > 10,
+        "too few roll-overs to mean anything: {segments} segments"
+    );
     eprintln!(
         "{acknowledged} acknowledged appends over {CYCLES} kills, {torn_tails} torn tails cut, \
          {} entries, {segments} segments, {} checkpoints",

@@ -272,13 +272,53 @@ fn a_torn_tail_is_cut_at_every_byte_and_earlier_entries_stay() {
         }
         assert!(journal.checkpoints().iter().all(|c| c.size <= size));
         let kept = copy.join("quarantine");
-        let cut_off = std::fs::metadata(copy.join("segments/00000001.jnl")).unwrap().len();
+        let cut_off = std::fs::metadata(copy.join("segments/00000001.jnl"))
+            .unwrap()
+            .len();
         if cut_off < cut as u64 {
-            assert!(kept.read_dir().unwrap().count() == 1, "cut at {cut}: nothing quarantined");
+            assert!(
+                kept.read_dir().unwrap().count() == 1,
+                "cut at {cut}: nothing quarantined"
+            );
         }
         // It takes new entries after the cut.
         assert_eq!(journal.append(event(99)).unwrap().seq, size);
         drop(journal);
         std::fs::remove_dir_all(&copy).unwrap();
     }
+}
+
+#[test]
+fn the_published_schema_names_exactly_the_fields_an_entry_has() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../schemas/journal-event.v1.json"
+    );
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let journal = open(dir.path());
+    let seq = journal.append(event(0)).unwrap().seq;
+    let (bytes, _) = journal.read_raw(seq).unwrap();
+    let entry: serde_json::Map<String, serde_json::Value> = serde_json::from_slice(&bytes).unwrap();
+    let keys = |v: &serde_json::Value| {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    let mut required: Vec<String> = schema["required"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap().to_owned())
+        .collect();
+    required.sort();
+    let mut fields: Vec<String> = entry.keys().cloned().collect();
+    fields.sort();
+    assert_eq!(required, fields);
+    assert_eq!(keys(&schema["properties"]), fields);
+    assert_eq!(
+        keys(&schema["properties"]["actor"]["properties"]),
+        keys(&entry["actor"])
+    );
 }

@@ -4,8 +4,9 @@
 //!
 //! By default every byte of every file but the two large ones is changed, and in `entries.jsonl`
 //! and `payloads.jsonl` every byte of a fixed choice of entries (first, last, around each
-//! checkpoint, with payloads) plus random positions. With `EAKTE_TAMPER_EXHAUSTIVE=1` (run by
-//! `.ci/run`) every byte of every file is changed and the export is truncated at every byte;
+//! checkpoint, with payloads) plus random positions, each changed in two ways. With
+//! `EAKTE_TAMPER_EXHAUSTIVE=1` every byte of every file is changed (its lowest bit flipped) and the
+//! export is truncated at every byte (about 15 minutes on two cores);
 //! otherwise truncation is tried at every 29th byte of the large files and every line boundary.
 
 mod common;
@@ -200,7 +201,8 @@ fn every_single_byte_change_is_detected_and_blamed_on_the_right_entry() {
         |scratch, (name, pos, random)| {
             let original = &export.files.iter().find(|(n, _)| n == name).unwrap().1;
             // Flip the lowest bit, and replace the byte by another, random value.
-            for change in [1u8, *random] {
+            let changes: &[u8] = if exhaustive() { &[1] } else { &[1, *random] };
+            for &change in changes {
                 let mut bytes = original.clone();
                 bytes[*pos] ^= change;
                 let result = scratch.verify_with(&export, name, &bytes);
