@@ -25,7 +25,7 @@ fn event(i: u64) -> NewEvent {
             unit: Some("33.10".into()),
             client: Some("10.0.0.7".into()),
         },
-        if i % 3 == 0 {
+        if i.is_multiple_of(3) {
             action::SEARCH_EXECUTED
         } else {
             action::DOCUMENT_READ
@@ -33,7 +33,7 @@ fn event(i: u64) -> NewEvent {
         Outcome::Ok,
     )
     .object("document", format!("9f1c2e4a-0000-4000-8000-{i:012}"));
-    if i % 3 == 0 {
+    if i.is_multiple_of(3) {
         event = event.personal("query", "Meldebescheinigung Müller");
     }
     event

@@ -38,7 +38,7 @@ pub enum Command {
 /// `eakte audit …`
 #[derive(Debug, Subcommand)]
 pub enum AuditCommand {
-    /// Prints the checkpoint public key (ed25519:<hex>) to hand to auditors.
+    /// Prints the checkpoint public key (ed25519:HEX) to hand to auditors.
     PublicKey,
     /// Makes a checkpoint now (if there are new entries) and prints the latest as a JSON line;
     /// keep it to detect a later rollback with `audit verify --checkpoint`.
@@ -60,7 +60,7 @@ pub enum AuditCommand {
     Verify {
         /// The export directory; omitted: the live journal.
         dir: Option<PathBuf>,
-        /// The public key (ed25519:<hex>) or a file holding it; required with DIR.
+        /// The public key (ed25519:HEX) or a file holding it; required with DIR.
         #[arg(long)]
         key: Option<String>,
         /// A file of checkpoints kept from earlier (JSON lines); the export must agree with each.
