@@ -5,9 +5,8 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::io::Write;
+use std::time::Duration;
 
 use common::*;
 use eakte_config::JournalConfig;
@@ -55,44 +54,25 @@ fn journal_crash_child() {
 fn crash_recovery_keeps_every_acknowledged_entry() {
     let root = tempfile::tempdir().unwrap();
     let dir = root.path().join("journal");
-    let exe = std::env::current_exe().unwrap();
     let mut rng = eakte_testkit::rng(43);
     let mut acknowledged = 0u64;
     let mut torn_tails = 0usize;
     for cycle in 0..CYCLES {
-        let mut child = Command::new(&exe)
-            .args([
-                "journal_crash_child",
-                "--exact",
-                "--ignored",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(CHILD_DIR, &dir)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let reader = std::thread::spawn(move || {
-            let mut acks = Vec::new();
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
+        let lines = eakte_testkit::run_and_kill(
+            "journal_crash_child",
+            &[(CHILD_DIR, dir.as_os_str())],
+            Duration::from_millis(rng.random_range(20..150)),
+        );
+        let acks: Vec<(u64, String)> = lines
+            .iter()
+            .filter_map(|line| {
                 let mut words = line.split_whitespace();
-                if words.next() == Some("ACK") {
-                    let seq: u64 = words.next().unwrap().parse().unwrap();
-                    acks.push((seq, words.next().unwrap().to_owned()));
-                }
-            }
-            acks
-        });
-        let deadline = Instant::now() + Duration::from_millis(rng.random_range(20..150));
-        while Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(2));
-        }
-        child.kill().unwrap();
-        child.wait().unwrap();
-        let acks = reader.join().unwrap();
+                (words.next() == Some("ACK")).then(|| {
+                    let seq = words.next().unwrap().parse().unwrap();
+                    (seq, words.next().unwrap().to_owned())
+                })
+            })
+            .collect();
         acknowledged += acks.len() as u64;
 
         let journal = Journal::open(&dir, &crash_config())

@@ -4,9 +4,8 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Write};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::io::Write;
+use std::time::Duration;
 
 use common::*;
 use eakte_store::{BlobStore, PIECE_LEN};
@@ -80,7 +79,6 @@ fn crash_child() {
 #[test]
 fn crash_recovery_keeps_every_acknowledged_blob() {
     let dir = tempfile::tempdir().unwrap();
-    let exe = std::env::current_exe().unwrap();
     let mut rng = rng(41);
     let mut acknowledged: Vec<(u64, String)> = Vec::new();
     let mut torn_tails = 0;
@@ -88,41 +86,25 @@ fn crash_recovery_keeps_every_acknowledged_blob() {
     let mut cycle = 0;
     while cycle < CYCLES || (roll_over_kills < ROLL_OVER_KILLS && cycle < MAX_CYCLES) {
         cycle += 1;
-        let mut child = Command::new(&exe)
-            .args([
-                "crash_child",
-                "--exact",
-                "--ignored",
-                "--nocapture",
-                "--test-threads=1",
-            ])
-            .env(CHILD_DIR, dir.path())
-            .env(CHILD_SEED, (cycle * 1_000_000).to_string())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .unwrap();
-        let stdout = child.stdout.take().unwrap();
-        let reader = std::thread::spawn(move || {
-            let mut acks = Vec::new();
-            for line in BufReader::new(stdout).lines() {
-                let Ok(line) = line else { break };
+        let seed = (cycle * 1_000_000).to_string();
+        let lines = eakte_testkit::run_and_kill(
+            "crash_child",
+            &[
+                (CHILD_DIR, dir.path().as_os_str()),
+                (CHILD_SEED, std::ffi::OsStr::new(&seed)),
+            ],
+            Duration::from_millis(rng.random_range(20..150)),
+        );
+        let acks: Vec<(u64, String)> = lines
+            .iter()
+            .filter_map(|line| {
                 let mut words = line.split_whitespace();
-                if words.next() == Some("ACK") {
-                    let seed: u64 = words.next().unwrap().parse().unwrap();
-                    acks.push((seed, words.next().unwrap().to_owned()));
-                }
-            }
-            acks
-        });
-        // Let the child open the store, then kill it somewhere in its stream of puts.
-        let deadline = Instant::now() + Duration::from_millis(rng.random_range(20..150));
-        while Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(2));
-        }
-        child.kill().unwrap();
-        child.wait().unwrap();
-        let acks = reader.join().unwrap();
+                (words.next() == Some("ACK")).then(|| {
+                    let seed = words.next().unwrap().parse().unwrap();
+                    (seed, words.next().unwrap().to_owned())
+                })
+            })
+            .collect();
         acknowledged.extend(acks.iter().cloned());
         if killed_in_roll_over(dir.path()) {
             roll_over_kills += 1;

@@ -64,6 +64,45 @@ pub fn noise(rng: &mut impl Rng, len: usize) -> Vec<u8> {
     out
 }
 
+/// Runs the ignored test `child_test` of the running test binary as a child process with the given
+/// environment, kills it with SIGKILL after `after`, and returns the lines it printed: the crash
+/// tests' children print one line per acknowledged write.
+pub fn run_and_kill(
+    child_test: &str,
+    envs: &[(&str, &std::ffi::OsStr)],
+    after: std::time::Duration,
+) -> Vec<String> {
+    use std::io::BufRead;
+    let exe = std::env::current_exe().expect("the test binary");
+    let mut child = std::process::Command::new(exe)
+        .args([
+            child_test,
+            "--exact",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
+        .envs(envs.iter().map(|(k, v)| (*k, *v)))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("spawn the child");
+    let stdout = child.stdout.take().expect("piped stdout");
+    let reader = std::thread::spawn(move || {
+        std::io::BufReader::new(stdout)
+            .lines()
+            .map_while(Result::ok)
+            .collect::<Vec<_>>()
+    });
+    let deadline = std::time::Instant::now() + after;
+    while std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(2));
+    }
+    child.kill().expect("kill the child");
+    child.wait().expect("reap the child");
+    reader.join().expect("the reader thread")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
