@@ -180,6 +180,7 @@ fn verify(
                 )
                 .into());
             }
+            remove_stale_scratch(data);
             let scratch = tempfile::Builder::new()
                 .prefix("verify-")
                 .tempdir_in(eakte_journal::journal_dir(data))
@@ -211,6 +212,21 @@ fn verify(
         Err(failure) => {
             println!("FAILED: {failure}");
             Ok(ExitCode::from(exit::FAILURE))
+        }
+    }
+}
+
+/// Removes scratch exports that a killed `audit verify` left behind: they hold personal data that
+/// must not outlive its erasure. While the journal is open no other verify runs.
+fn remove_stale_scratch(data: &Path) {
+    let Ok(entries) = std::fs::read_dir(eakte_journal::journal_dir(data)) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry.file_name().to_string_lossy().starts_with("verify-")
+            && let Err(e) = std::fs::remove_dir_all(entry.path())
+        {
+            tracing::warn!(path = %entry.path().display(), error = %e, "cannot remove a stale scratch export");
         }
     }
 }

@@ -17,7 +17,9 @@ pub fn open_journal(data: &Path, config: &Config) -> Result<Journal, Failure> {
         .map_err(Failure::from)
 }
 
-/// The person at the terminal: the invoking user of sudo, else the login name, else the uid.
+/// The person at the terminal: the invoking user of sudo, else the login name, else the uid. The
+/// name comes from the environment, which the user controls, so the client field also records
+/// the process's real uid.
 pub fn cli_actor() -> Actor {
     let user = ["SUDO_USER", "USER", "LOGNAME"]
         .iter()
@@ -27,11 +29,11 @@ pub fn cli_actor() -> Actor {
         user,
         role: "operator".into(),
         unit: None,
-        client: Some("cli".into()),
+        client: Some(format!("cli {}", uid_name())),
     }
 }
 
-/// `uid:N` from `/proc/self/status`, for a process without a user name in its environment.
+/// `uid:N` (the real uid) from `/proc/self/status`.
 fn uid_name() -> String {
     std::fs::read_to_string("/proc/self/status")
         .ok()

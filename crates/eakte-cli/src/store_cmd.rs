@@ -63,6 +63,12 @@ fn put(data: &Path, files: &[std::path::PathBuf]) -> Result<ExitCode, Failure> {
                 writeln!(stdout, "{}  {}", outcome.id, path.display()).context("stdout")?
             }
             Err(e @ eakte_store::StoreError::Input(_)) => {
+                record(
+                    &journal,
+                    cli_event(action::BLOB_STORED, Outcome::Error)
+                        .detail("error", "the input could not be read")
+                        .personal("source", path.display().to_string()),
+                )?;
                 eprintln!("eakte: cannot read {}: {e}", path.display());
                 failed = true;
             }

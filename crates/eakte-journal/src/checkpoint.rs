@@ -106,25 +106,42 @@ pub fn parse_public_key(text: &str) -> Result<VerifyingKey, JournalError> {
 
 const SECRET_PREFIX: &str = "eakte-ed25519-secret:";
 
-/// Creates a new key pair: the private key into `secret_path` (mode 0600, never overwritten), the
-/// public key beside it.
+/// Creates a new key pair: the public key into `public_path`, then the private key into
+/// `secret_path` (mode 0600) by writing a temporary file and renaming it, so that a crash leaves
+/// either no private key or a whole one. Refuses to replace an existing private key.
 pub fn create_key_pair(secret_path: &Path, public_path: &Path) -> Result<SigningKey, JournalError> {
+    use rand::TryRngCore;
+    if secret_path.exists() {
+        return Err(JournalError::Key(format!(
+            "{} exists; a key is never replaced",
+            secret_path.display()
+        )));
+    }
     let mut seed = [0u8; 32];
-    rand::fill(&mut seed);
+    rand::rngs::OsRng
+        .try_fill_bytes(&mut seed)
+        .map_err(|e| JournalError::Key(format!("no randomness from the operating system: {e}")))?;
     let key = SigningKey::from_bytes(&seed);
-    let mut file = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .open(secret_path)
-        .map_err(|e| JournalError::io(secret_path, e))?;
-    file.write_all(format!("{SECRET_PREFIX}{}\n", hex::encode(seed)).as_bytes())
-        .and_then(|()| file.sync_all())
-        .map_err(|e| JournalError::io(secret_path, e))?;
     eakte_segment::write_file_durably(
         public_path,
         format!("{}\n", format_public_key(&key.verifying_key())).as_bytes(),
     )?;
+    let mut tmp_name = secret_path.as_os_str().to_owned();
+    tmp_name.push(".tmp");
+    let tmp = std::path::PathBuf::from(tmp_name);
+    // A temporary file left by a crash holds no key that was ever used.
+    let _ = std::fs::remove_file(&tmp);
+    let mut file = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(&tmp)
+        .map_err(|e| JournalError::io(&tmp, e))?;
+    file.write_all(format!("{SECRET_PREFIX}{}\n", hex::encode(seed)).as_bytes())
+        .and_then(|()| file.sync_all())
+        .map_err(|e| JournalError::io(&tmp, e))?;
+    std::fs::rename(&tmp, secret_path).map_err(|e| JournalError::io(secret_path, e))?;
+    eakte_segment::fsync_dir(secret_path.parent().unwrap_or(Path::new(".")))?;
     Ok(key)
 }
 

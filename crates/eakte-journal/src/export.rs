@@ -162,7 +162,7 @@ pub fn export(
         .unwrap_or(size);
     let chosen: Vec<&Checkpoint> = checkpoints
         .iter()
-        .filter(|c| c.size >= first && c.size <= end && c.size > 0)
+        .filter(|c| c.size >= first && c.size <= end)
         .collect();
 
     prepare_dir(out)?;

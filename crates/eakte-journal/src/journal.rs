@@ -42,6 +42,7 @@ use crate::merkle::{
     Blake3Hasher, Hash, Subtrees, TreeHasher, consistency_proof_in, inclusion_proof_in,
 };
 use crate::query::{Query, QueryIndex};
+use crate::summary::{self, EntrySummary, SegmentSummary};
 use crate::tree::{Frontier, Levels};
 
 /// Names the journal's segments in their headers.
@@ -190,6 +191,7 @@ impl Journal {
             index: QueryIndex::default(),
             checkpoints: Vec::new(),
             origin: origin.clone(),
+            summary: None,
         };
         let mut files = BTreeMap::new();
         let newest = numbers.last().copied();
@@ -199,7 +201,10 @@ impl Journal {
                 files.insert(number, Arc::new(file));
             }
         }
-        let (number, file, len) = match files.last_key_value() {
+        // The newest segment is the active one; when its creation was interrupted it was removed
+        // above and is made afresh (every earlier segment is sealed and open read-only).
+        let (number, file, len) = match files.last_key_value().filter(|(n, _)| Some(**n) == newest)
+        {
             Some((&number, file)) => {
                 let len = file
                     .metadata()
@@ -548,6 +553,10 @@ impl Inner {
         if let Some(why) = &state.broken {
             return Err(JournalError::Damaged(why.clone()));
         }
+        // After a failed fsync nothing more is written: it could outlive its refusal.
+        if let Some(why) = self.sync.poisoned() {
+            return Err(eakte_segment::SegmentError::Poisoned(why).into());
+        }
         let seq = state.tree.len();
         let time = micros(Utc::now()).max(state.last_time);
         let prev = seq
@@ -718,6 +727,8 @@ struct Loader {
     index: QueryIndex,
     checkpoints: Vec<Checkpoint>,
     origin: String,
+    /// The summary of the sealed segment being scanned, to be written beside it.
+    summary: Option<SegmentSummary>,
 }
 
 impl Loader {
@@ -764,8 +775,38 @@ impl Loader {
             Some(h) if h.log == JOURNAL_LOG && h.number == number => {}
             _ => return Err(damaged(&path, 0, "the segment header does not check out")),
         }
+        let summary_path = segments.file(number, "jdx");
+        if !newest {
+            if let Ok(bytes) = std::fs::read(&summary_path)
+                && let Some(summary) = summary::decode(&bytes, number, len)
+                && summary.first == self.tree.len()
+            {
+                if summary_matches(&file, len, &summary).map_err(io(&path))? {
+                    self.apply(&summary)
+                        .map_err(|why| damaged(&summary_path, 0, &why))?;
+                    return Ok(Some(file));
+                }
+                warn!(
+                    segment = number,
+                    "the segment summary does not match its segment"
+                );
+            }
+            info!(segment = number, "reading a sealed journal segment in full");
+            self.summary = Some(SegmentSummary {
+                number,
+                len,
+                first: self.tree.len(),
+                ..SegmentSummary::default()
+            });
+        }
         let mut torn = None;
+        // A last frame of full length whose checksum fails is what a power loss can leave of an
+        // append that was never acknowledged: cut like a torn tail, but only if nothing follows.
+        let mut bad_last = None;
         for item in Scanner::new(&file, SEGMENT_HEADER_LEN, len) {
+            if let Some(offset) = bad_last {
+                return Err(damaged(&path, offset, "a frame's checksum fails"));
+            }
             match item.map_err(io(&path))? {
                 ScanItem::Frame {
                     offset,
@@ -775,6 +816,7 @@ impl Loader {
                 } => self
                     .frame(number, offset, header.kind, &payload)
                     .map_err(|why| damaged(&path, offset, &why))?,
+                ScanItem::Frame { offset, .. } if newest => bad_last = Some(offset),
                 ScanItem::Frame { offset, .. } => {
                     return Err(damaged(&path, offset, "a frame's checksum fails"));
                 }
@@ -791,7 +833,7 @@ impl Loader {
                 }
             }
         }
-        if let Some(offset) = torn {
+        if let Some(offset) = torn.or(bad_last) {
             warn!(
                 segment = number,
                 offset,
@@ -805,7 +847,48 @@ impl Loader {
             // What a killed process wrote may still be only in the page cache.
             file.sync_all().map_err(io(&path))?;
         }
+        if let Some(summary) = self.summary.take() {
+            // A summary that cannot be written costs only time on the next open.
+            if let Err(e) =
+                eakte_segment::write_file_durably(&summary_path, &summary::encode(&summary))
+            {
+                warn!(segment = number, error = %e, "cannot write the segment summary");
+            }
+        }
         Ok(Some(file))
+    }
+
+    /// Takes a sealed segment's entries and checkpoints from its summary (written after a full
+    /// check of the segment); the checkpoints are checked again, they are few.
+    fn apply(&mut self, summary: &SegmentSummary) -> Result<(), String> {
+        let mut last = self.last_time.timestamp_micros();
+        if summary.entries.iter().any(|e| {
+            let back = e.time < last;
+            last = e.time;
+            back
+        }) {
+            return Err("entry times go back".into());
+        }
+        for e in &summary.entries {
+            let seq = self.tree.len();
+            self.tree.push(e.leaf);
+            self.locations.push(Location {
+                segment: summary.number,
+                offset: e.offset,
+            });
+            self.index.add_keys(
+                seq,
+                &e.actor,
+                &e.action,
+                e.objects.iter().map(String::as_str),
+                e.time,
+            );
+        }
+        self.last_time = DateTime::from_timestamp_micros(last).unwrap_or(self.last_time);
+        for line in &summary.checkpoints {
+            self.checkpoint(line)?;
+        }
+        Ok(())
     }
 
     fn frame(&mut self, segment: u64, offset: u64, kind: u8, record: &[u8]) -> Result<(), String> {
@@ -843,40 +926,90 @@ impl Loader {
                     }
                     _ => {}
                 }
-                self.tree.push(Blake3Hasher.hash_leaf(bytes));
+                let leaf = Blake3Hasher.hash_leaf(bytes);
+                self.tree.push(leaf);
                 self.locations.push(Location { segment, offset });
                 self.last_time = time;
                 self.index.add(&entry);
+                if let Some(summary) = &mut self.summary {
+                    summary.entries.push(EntrySummary {
+                        offset,
+                        leaf,
+                        time: time.timestamp_micros(),
+                        actor: entry.actor.user,
+                        action: entry.action,
+                        objects: entry.objects.into_iter().map(|o| o.id).collect(),
+                    });
+                }
             }
             KIND_CHECKPOINT => {
-                let checkpoint: Checkpoint =
-                    serde_json::from_slice(record).map_err(|e| format!("checkpoint: {e}"))?;
-                let root = checkpoint
-                    .verify(&self.key)
-                    .map_err(|e| format!("checkpoint of size {}: {e}", checkpoint.size))?;
-                if checkpoint.origin != self.origin {
-                    return Err(format!(
-                        "checkpoint names origin {:?}, the journal is {:?}",
-                        checkpoint.origin, self.origin
-                    ));
+                self.checkpoint(record)?;
+                if let Some(summary) = &mut self.summary {
+                    summary.checkpoints.push(record.to_vec());
                 }
-                if self.tree.root_at(checkpoint.size) != Some(root) {
-                    return Err(format!(
-                        "checkpoint of size {} does not match the entries",
-                        checkpoint.size
-                    ));
-                }
-                if let Some(last) = self.checkpoints.last()
-                    && last.size > checkpoint.size
-                {
-                    return Err("a checkpoint is smaller than the one before".into());
-                }
-                self.checkpoints.push(checkpoint);
             }
             other => return Err(format!("unknown frame kind {other}")),
         }
         Ok(())
     }
+    /// Checks a stored checkpoint against the key, the origin and the entries so far.
+    fn checkpoint(&mut self, line: &[u8]) -> Result<(), String> {
+        let checkpoint: Checkpoint =
+            serde_json::from_slice(line).map_err(|e| format!("checkpoint: {e}"))?;
+        let root = checkpoint
+            .verify(&self.key)
+            .map_err(|e| format!("checkpoint of size {}: {e}", checkpoint.size))?;
+        if checkpoint.origin != self.origin {
+            return Err(format!(
+                "checkpoint names origin {:?}, the journal is {:?}",
+                checkpoint.origin, self.origin
+            ));
+        }
+        if self.tree.root_at(checkpoint.size) != Some(root) {
+            return Err(format!(
+                "checkpoint of size {} does not match the entries",
+                checkpoint.size
+            ));
+        }
+        if let Some(last) = self.checkpoints.last()
+            && last.size > checkpoint.size
+        {
+            return Err("a checkpoint is smaller than the one before".into());
+        }
+        self.checkpoints.push(checkpoint);
+        Ok(())
+    }
+}
+
+/// Whether a sealed segment holds exactly what its summary says: every frame checks out, and the
+/// entries' offsets and leaf hashes and the checkpoint lines are those of the summary. This reads
+/// the whole segment and hashes every entry, but parses none.
+fn summary_matches(file: &File, len: u64, summary: &SegmentSummary) -> std::io::Result<bool> {
+    let (mut entries, mut checkpoints) = (summary.entries.iter(), summary.checkpoints.iter());
+    for item in Scanner::new(file, SEGMENT_HEADER_LEN, len) {
+        let ScanItem::Frame {
+            offset,
+            header,
+            payload,
+            payload_ok: true,
+        } = item?
+        else {
+            return Ok(false);
+        };
+        let matches = match header.kind {
+            KIND_ENTRY => split_record(&payload).is_some_and(|(entry, _)| {
+                entries
+                    .next()
+                    .is_some_and(|e| e.offset == offset && e.leaf == Blake3Hasher.hash_leaf(entry))
+            }),
+            KIND_CHECKPOINT => checkpoints.next().is_some_and(|line| *line == payload),
+            _ => false,
+        };
+        if !matches {
+            return Ok(false);
+        }
+    }
+    Ok(entries.next().is_none() && checkpoints.next().is_none())
 }
 
 /// The origin is fixed when the journal is created (from the configuration, or derived from the

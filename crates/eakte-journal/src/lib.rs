@@ -16,6 +16,7 @@ pub mod export;
 mod journal;
 pub mod merkle;
 mod query;
+mod summary;
 pub mod tree;
 pub mod verify;
 

@@ -38,24 +38,31 @@ pub(crate) struct QueryIndex {
 impl QueryIndex {
     /// Adds entry `entry.seq`, which must be the next one.
     pub fn add(&mut self, entry: &Entry) {
-        debug_assert_eq!(entry.seq, self.times.len() as u64);
-        let seq = entry.seq;
-        self.actors
-            .entry(entry.actor.user.clone())
-            .or_default()
-            .push(seq);
-        for object in &entry.objects {
-            let list = self.objects.entry(object.id.clone()).or_default();
-            // An event naming one object twice is listed once.
-            if list.last() != Some(&seq) {
-                list.push(seq);
-            }
+        self.add_keys(
+            entry.seq,
+            &entry.actor.user,
+            &entry.action,
+            entry.objects.iter().map(|o| o.id.as_str()),
+            entry.timestamp().timestamp_micros(),
+        );
+    }
+
+    /// Adds entry `seq`, which must be the next one, by its keys and time (microseconds).
+    pub fn add_keys<'a>(
+        &mut self,
+        seq: u64,
+        actor: &str,
+        action: &str,
+        objects: impl Iterator<Item = &'a str>,
+        time: i64,
+    ) {
+        debug_assert_eq!(seq, self.times.len() as u64);
+        push(&mut self.actors, actor, seq);
+        for id in objects {
+            push(&mut self.objects, id, seq);
         }
-        self.actions
-            .entry(entry.action.clone())
-            .or_default()
-            .push(seq);
-        self.times.push(entry.timestamp().timestamp_micros());
+        push(&mut self.actions, action, seq);
+        self.times.push(time);
     }
 
     /// The sequence numbers below `size` that match `query`, ascending.
@@ -98,5 +105,19 @@ impl QueryIndex {
             .take(limit)
             .copied()
             .collect()
+    }
+}
+
+/// Adds `seq` to the postings of `key`, once (an event naming one object twice is listed once).
+fn push(map: &mut HashMap<String, Vec<u64>>, key: &str, seq: u64) {
+    match map.get_mut(key) {
+        Some(list) => {
+            if list.last() != Some(&seq) {
+                list.push(seq);
+            }
+        }
+        None => {
+            map.insert(key.to_owned(), vec![seq]);
+        }
     }
 }

@@ -100,11 +100,13 @@ impl Files {
 /// Splits a file into lines; every line must end in `\n`. On a missing final line break, the
 /// index of the unfinished line.
 fn lines(bytes: &[u8]) -> Result<Vec<&[u8]>, usize> {
-    if bytes.is_empty() {
-        return Ok(Vec::new());
+    let mut out = Vec::new();
+    let mut start = 0;
+    for end in memchr::memchr_iter(b'\n', bytes) {
+        out.push(&bytes[start..end]);
+        start = end + 1;
     }
-    let mut out: Vec<&[u8]> = bytes.split(|b| *b == b'\n').collect();
-    if out.pop() != Some(&[][..]) {
+    if start < bytes.len() {
         return Err(out.len());
     }
     Ok(out)
@@ -246,6 +248,11 @@ pub fn verify_export(
         }
     } else if start.last_leaf.is_some() || !start.last_leaf_proof.is_empty() {
         return fail(None, "start.json: an export from entry 0 has no last_leaf");
+    } else if checkpoints[0].checkpoint.size == 0 && checkpoints[0].root != hasher.empty_root() {
+        return fail(
+            None,
+            "checkpoint 1 (size 0): its root is not the root of the empty tree",
+        );
     }
 
     // Consistency proofs between consecutive checkpoints.
@@ -331,11 +338,9 @@ pub fn verify_export(
             );
         }
     };
-    let (leaves, checked): (Vec<Hash>, Vec<_>) = in_parallel(&entry_lines, |line| {
+    let checked: Vec<(Hash, Result<CheckedEntry, String>)> = in_parallel(&entry_lines, |line| {
         (hasher.hash_leaf(line), CheckedEntry::parse(line))
-    })
-    .into_iter()
-    .unzip();
+    });
     let payload_bytes = files.get("payloads.jsonl");
     let payload_lines = lines(payload_bytes).unwrap_or_else(|n| {
         // A cut-off last line is reported at the entry it belongs to.
@@ -345,7 +350,8 @@ pub fn verify_export(
     let payload_checks = in_parallel(&payload_lines, |line| check_payload(line));
     let mut next_payload = 0usize;
     let mut frontier = start_frontier.clone();
-    let mut next_checkpoint = usize::from(start.first > 0);
+    // Checkpoints at the export's start were checked against the frontier above.
+    let mut next_checkpoint = checkpoints.partition_point(|c| c.checkpoint.size <= start.first);
     let mut previous: Option<i64> = None;
     let (mut payloads, mut erased) = (0u64, 0u64);
     for i in 0..entry_lines.len() {
@@ -356,7 +362,10 @@ pub fn verify_export(
                 format!("the entry is not covered by any checkpoint (the last has size {end})"),
             );
         }
-        let entry = checked[i].clone().or_else(|e| fail(Some(seq), e))?;
+        let entry = match &checked[i].1 {
+            Ok(entry) => entry,
+            Err(e) => return fail(Some(seq), e.clone()),
+        };
         if entry.seq != seq {
             return fail(
                 Some(seq),
@@ -370,7 +379,7 @@ pub fn verify_export(
                 Some(leaf) => parse_hash(leaf),
                 None => Some([0u8; 32]),
             },
-            _ => Some(leaves[i - 1]),
+            _ => Some(checked[i - 1].0),
         };
         if Some(entry.prev) != expected_prev {
             let blamed = if i == 0 {
@@ -378,7 +387,7 @@ pub fn verify_export(
             } else {
                 blame_broken_link(
                     &start_frontier,
-                    &leaves,
+                    &checked.iter().map(|(leaf, _)| *leaf).collect::<Vec<_>>(),
                     i,
                     entry.prev,
                     &checkpoints,
@@ -441,16 +450,21 @@ pub fn verify_export(
                 }
             }
         }
-        frontier.push(&hasher, leaves[i]);
+        frontier.push(&hasher, checked[i].0);
         let size = seq + 1;
         if let Some(c) = checkpoints.get(next_checkpoint)
             && c.checkpoint.size == size
         {
             if frontier.root(&hasher) != c.root {
+                let previous = next_checkpoint
+                    .checked_sub(1)
+                    .map_or(start.first, |p| checkpoints[p].checkpoint.size);
                 return fail(
                     Some(seq),
                     format!(
-                        "the entry was changed: the tree root differs from checkpoint of size {size}"
+                        "the tree root differs from checkpoint of size {size}: this entry, the last \
+                         it covers, was changed (or, if the links were rewritten to match, one of \
+                         entries {previous}..{size})"
                     ),
                 );
             }
