@@ -516,3 +516,58 @@ fn damage_in_a_sealed_segment_refuses_the_open_even_with_its_summary() {
         .unwrap();
     assert!(matches!(err, JournalError::Damaged(_)), "{err}");
 }
+
+#[test]
+fn an_erased_payload_leaves_the_export_verifiable() {
+    use ed25519_dalek::Signer;
+    let dir = tempfile::tempdir().unwrap();
+    let journal_path = dir.path().join("journal");
+    let journal = open(&journal_path);
+    for i in 0..30 {
+        journal.append(event(i)).unwrap();
+    }
+    let out = dir.path().join("export");
+    export(&journal, &out, None, None).unwrap();
+    let key = journal.public_key();
+    // What an export after disposition holds: the payload of entry 9 replaced by the erasure mark,
+    // the entry itself (and its commitment) untouched, the manifest signed anew by the journal.
+    let payloads = std::fs::read_to_string(out.join("payloads.jsonl")).unwrap();
+    let erased: String = payloads
+        .lines()
+        .map(|line| {
+            if line.starts_with(r#"{"seq":9,"#) {
+                r#"{"seq":9,"erased":true}"#.to_owned()
+            } else {
+                line.to_owned()
+            }
+        })
+        .map(|line| line + "\n")
+        .collect();
+    assert_ne!(erased, payloads);
+    std::fs::write(out.join("payloads.jsonl"), &erased).unwrap();
+    let mut manifest: eakte_journal::export::Manifest =
+        serde_json::from_slice(&std::fs::read(out.join("manifest.json")).unwrap()).unwrap();
+    for file in &mut manifest.files {
+        let bytes = std::fs::read(out.join(&file.name)).unwrap();
+        file.len = bytes.len() as u64;
+        file.blake3 = blake3::hash(&bytes).to_hex().to_string();
+    }
+    let mut manifest_bytes = serde_json::to_vec(&manifest).unwrap();
+    manifest_bytes.push(b'\n');
+    std::fs::write(out.join("manifest.json"), &manifest_bytes).unwrap();
+    let signing =
+        eakte_journal::checkpoint::load_signing_key(&journal_path.join("checkpoint.key")).unwrap();
+    let signature = hex::encode(signing.sign(&manifest_bytes).to_bytes());
+    std::fs::write(out.join("manifest.sig"), format!("{signature}\n")).unwrap();
+
+    let report = verify_export(&out, &key, &journal.checkpoints()).unwrap();
+    assert_eq!((report.payloads, report.erased), (9, 1));
+    // Claiming an erasure for an entry that commits to no payload is caught.
+    std::fs::write(
+        out.join("payloads.jsonl"),
+        erased.replace(r#"{"seq":9,"erased":true}"#, r#"{"seq":10,"erased":true}"#),
+    )
+    .unwrap();
+    let failure = verify_export(&out, &key, &[]).unwrap_err();
+    assert_eq!(failure.entry, Some(9), "{failure}");
+}
