@@ -554,7 +554,8 @@ impl Inner {
             return Err(JournalError::Damaged(why.clone()));
         }
         // After a failed fsync nothing more is written: it could outlive its refusal.
-        if let Some(why) = self.sync.poisoned() {
+        if self.sync.is_poisoned() {
+            let why = self.sync.poisoned().unwrap_or_default();
             return Err(eakte_segment::SegmentError::Poisoned(why).into());
         }
         let seq = state.tree.len();

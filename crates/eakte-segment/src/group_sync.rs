@@ -5,6 +5,7 @@
 //! while a sync runs wait for the next one, which then covers all of them at once.
 
 use std::fs::File;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 
 use crate::SegmentError;
@@ -37,6 +38,9 @@ struct State {
 pub struct GroupSync {
     state: Mutex<State>,
     synced: Condvar,
+    /// Mirrors `state.poisoned.is_some()`, so that writers can check it without taking the lock
+    /// the waiters contend for.
+    poisoned_flag: AtomicBool,
 }
 
 impl GroupSync {
@@ -48,6 +52,7 @@ impl GroupSync {
                 ..State::default()
             }),
             synced: Condvar::new(),
+            poisoned_flag: AtomicBool::new(false),
         }
     }
 
@@ -69,7 +74,13 @@ impl GroupSync {
     pub fn poison(&self, why: String) {
         let mut state = self.lock();
         state.poisoned.get_or_insert(why);
+        self.poisoned_flag.store(true, Ordering::Release);
         self.synced.notify_all();
+    }
+
+    /// Whether syncs are refused, without waiting for the lock.
+    pub fn is_poisoned(&self) -> bool {
+        self.poisoned_flag.load(Ordering::Acquire)
     }
 
     /// The reason syncs are refused, if they are.
@@ -110,6 +121,7 @@ impl GroupSync {
                 Ok(()) => state.durable = state.durable.max(end),
                 Err(e) => {
                     state.poisoned.get_or_insert(format!("fsync failed: {e}"));
+                    self.poisoned_flag.store(true, Ordering::Release);
                 }
             }
             self.synced.notify_all();
@@ -209,7 +221,9 @@ mod tests {
     fn poisoned_sync_refuses_waiters() {
         let file = Arc::new(tempfile::tempfile().unwrap());
         let sync = GroupSync::new(Position::default());
+        assert!(!sync.is_poisoned());
         sync.poison("disk gone".into());
+        assert!(sync.is_poisoned());
         let err = sync
             .wait_durable(
                 Position {
