@@ -1,24 +1,10 @@
 //! The `eakte audit` commands, and the journal entries the store commands leave.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn eakte(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_eakte"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .env_remove("EAKTE_DATA")
-        .env("USER", "pruefer")
-        .output()
-        .expect("run eakte")
-}
+use common::*;
 
-fn text(out: &[u8]) -> String {
-    String::from_utf8_lossy(out).into_owned()
-}
-
-fn ok(out: Output) -> String {
+fn ok(out: std::process::Output) -> String {
     assert!(
         out.status.success(),
         "exit {:?}: {}{}",
@@ -101,12 +87,7 @@ fn store_commands_are_journaled_and_listed() {
     let future = ok(eakte(&data, &["audit", "log", "--from", "2999-01-01"]));
     assert_eq!(future, "");
     let bad = eakte(&data, &["audit", "log", "--from", "yesterday"]);
-    assert_eq!(bad.status.code(), Some(2));
-    assert!(
-        text(&bad.stderr).contains("not a time"),
-        "{}",
-        text(&bad.stderr)
-    );
+    fails_with(&bad, 2, "not a time");
 }
 
 #[test]
@@ -182,12 +163,7 @@ fn export_verifies_offline_and_a_change_names_the_entry() {
     );
 
     let no_key = eakte(&data, &["audit", "verify", out.to_str().unwrap()]);
-    assert_eq!(no_key.status.code(), Some(2));
-    assert!(
-        text(&no_key.stderr).contains("--key"),
-        "{}",
-        text(&no_key.stderr)
-    );
+    fails_with(&no_key, 2, "--key");
     let bad_key = eakte(
         &data,
         &[
@@ -218,11 +194,6 @@ fn the_live_journal_verifies_and_damage_refuses_to_open() {
     std::fs::write(&segment, &bytes).unwrap();
     for args in [&["audit", "verify"][..], &["store", "stats"][..]] {
         let out = eakte(&data, args);
-        assert_eq!(out.status.code(), Some(1), "{args:?}");
-        assert!(
-            text(&out.stderr).contains("journal is damaged"),
-            "{}",
-            text(&out.stderr)
-        );
+        fails_with(&out, 1, "journal is damaged");
     }
 }

@@ -1,21 +1,8 @@
 //! The `eakte store` commands as a user runs them: output format, exit codes, messages.
 
-use std::path::Path;
-use std::process::{Command, Output};
+mod common;
 
-fn eakte(data: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_eakte"))
-        .arg("--data")
-        .arg(data)
-        .args(args)
-        .env_remove("EAKTE_DATA")
-        .output()
-        .expect("run eakte")
-}
-
-fn text(out: &[u8]) -> String {
-    String::from_utf8_lossy(out).into_owned()
-}
+use common::*;
 
 fn b3(bytes: &[u8]) -> String {
     blake3::hash(bytes).to_hex().to_string()
@@ -54,7 +41,7 @@ fn data_directory_comes_from_the_environment() {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("f");
     std::fs::write(&file, b"Antrag").unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_eakte"))
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_eakte"))
         .args(["store", "put", file.to_str().unwrap()])
         .env("EAKTE_DATA", dir.path().join("from-env"))
         .output()
@@ -68,21 +55,11 @@ fn unknown_and_malformed_ids_exit_2() {
     let dir = tempfile::tempdir().unwrap();
     let unknown = "ab".repeat(32);
     let out = eakte(dir.path(), &["store", "get", &unknown]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out.stderr).contains(&unknown),
-        "{}",
-        text(&out.stderr)
-    );
+    fails_with(&out, 2, &unknown);
     assert!(out.stdout.is_empty());
 
     let out = eakte(dir.path(), &["store", "get", "not-a-hash"]);
-    assert_eq!(out.status.code(), Some(2));
-    assert!(
-        text(&out.stderr).contains("not a blob id"),
-        "{}",
-        text(&out.stderr)
-    );
+    fails_with(&out, 2, "not a blob id");
 }
 
 #[test]
@@ -100,12 +77,7 @@ fn a_missing_file_is_named_and_the_others_are_stored() {
             good.to_str().unwrap(),
         ],
     );
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out.stderr).contains("missing.pdf"),
-        "{}",
-        text(&out.stderr)
-    );
+    fails_with(&out, 1, "missing.pdf");
     assert!(text(&out.stdout).contains(&b3(b"Wohnungsgeberbestaetigung")));
     let out = eakte(
         &dir.path().join("data"),
@@ -143,8 +115,7 @@ fn corruption_exits_3_and_names_the_blob() {
     std::fs::write(&segment, &stored).unwrap();
 
     let out = eakte(&data, &["store", "get", &id]);
-    assert_eq!(out.status.code(), Some(3));
-    assert!(text(&out.stderr).contains(&id), "{}", text(&out.stderr));
+    fails_with(&out, 3, &id);
     assert!(out.stdout.is_empty(), "no unverified byte may reach stdout");
 
     let out = eakte(&data, &["store", "verify"]);
@@ -185,12 +156,7 @@ fn a_store_in_use_is_refused_with_a_message() {
     let store =
         eakte_store::FileStore::open(&dir.path().join("store"), &Default::default()).unwrap();
     let out = eakte(dir.path(), &["store", "stats"]);
-    assert_eq!(out.status.code(), Some(1));
-    assert!(
-        text(&out.stderr).contains("in use"),
-        "{}",
-        text(&out.stderr)
-    );
+    fails_with(&out, 1, "in use");
     drop(store);
     assert!(eakte(dir.path(), &["store", "stats"]).status.success());
 }

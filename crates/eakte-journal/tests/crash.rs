@@ -63,16 +63,7 @@ fn crash_recovery_keeps_every_acknowledged_entry() {
             &[(CHILD_DIR, dir.as_os_str())],
             Duration::from_millis(rng.random_range(20..150)),
         );
-        let acks: Vec<(u64, String)> = lines
-            .iter()
-            .filter_map(|line| {
-                let mut words = line.split_whitespace();
-                (words.next() == Some("ACK")).then(|| {
-                    let seq = words.next().unwrap().parse().unwrap();
-                    (seq, words.next().unwrap().to_owned())
-                })
-            })
-            .collect();
+        let acks = eakte_testkit::acks(&lines);
         acknowledged += acks.len() as u64;
 
         let journal = Journal::open(&dir, &crash_config())

@@ -95,16 +95,7 @@ fn crash_recovery_keeps_every_acknowledged_blob() {
             ],
             Duration::from_millis(rng.random_range(20..150)),
         );
-        let acks: Vec<(u64, String)> = lines
-            .iter()
-            .filter_map(|line| {
-                let mut words = line.split_whitespace();
-                (words.next() == Some("ACK")).then(|| {
-                    let seed = words.next().unwrap().parse().unwrap();
-                    (seed, words.next().unwrap().to_owned())
-                })
-            })
-            .collect();
+        let acks = eakte_testkit::acks(&lines);
         acknowledged.extend(acks.iter().cloned());
         if killed_in_roll_over(dir.path()) {
             roll_over_kills += 1;

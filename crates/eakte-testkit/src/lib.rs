@@ -103,6 +103,21 @@ pub fn run_and_kill(
     reader.join().expect("the reader thread")
 }
 
+/// The `ACK <number> <text>` lines among a crash-test child's output, as (number, text).
+pub fn acks(lines: &[String]) -> Vec<(u64, String)> {
+    lines
+        .iter()
+        .filter_map(|line| {
+            let mut words = line.split_whitespace();
+            if words.next() != Some("ACK") {
+                return None;
+            }
+            let number = words.next()?.parse().ok()?;
+            Some((number, words.next()?.to_owned()))
+        })
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
