@@ -119,6 +119,20 @@ fn hashes(list: &[String], what: &str) -> Result<Vec<Hash>, VerifyFailure> {
         .or_else(|()| fail(None, format!("{what}: not 64 lower-case hex digits")))
 }
 
+/// Every checkpoint, exported or kept, must name the export's journal.
+fn same_origin(c: &Checkpoint, start: &Start, what: &str) -> Result<(), VerifyFailure> {
+    if c.origin != start.origin {
+        return fail(
+            None,
+            format!(
+                "{what}: origin {:?}, the export is {:?}",
+                c.origin, start.origin
+            ),
+        );
+    }
+    Ok(())
+}
+
 /// A checkpoint read from a file, with its verified root.
 struct Signed {
     checkpoint: Checkpoint,
@@ -196,15 +210,7 @@ fn verify_content(
     for result in parsed {
         let (what, signed) = result?;
         let c = &signed.checkpoint;
-        if c.origin != start.origin {
-            return fail(
-                None,
-                format!(
-                    "{what}: origin {:?}, the export is {:?}",
-                    c.origin, start.origin
-                ),
-            );
-        }
+        same_origin(c, &start, &what)?;
         if let Some(prev) = checkpoints.last() {
             if c.size <= prev.checkpoint.size {
                 return fail(
@@ -320,15 +326,7 @@ fn verify_content(
         let root = c
             .verify(key)
             .or_else(|e| fail(None, format!("{what}: {e}")))?;
-        if c.origin != start.origin {
-            return fail(
-                None,
-                format!(
-                    "{what}: origin {:?}, the export is {:?}",
-                    c.origin, start.origin
-                ),
-            );
-        }
+        same_origin(c, &start, &what)?;
         if c.size > end {
             return fail(
                 Some(end),
