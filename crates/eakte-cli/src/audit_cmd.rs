@@ -9,9 +9,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use eakte_config::Config;
 use eakte_journal::export::export;
 use eakte_journal::verify::{VerifyReport, verify_export};
-use eakte_journal::{
-    Checkpoint, Journal, Outcome, PayloadState, Query, action, parse_public_key, personal_data,
-};
+use eakte_journal::{Checkpoint, Journal, Outcome, PayloadState, Query, action, parse_public_key};
 
 use crate::cli::{AuditCommand, Failure, exit};
 use crate::journal_use::{cli_event, open_journal, record};
@@ -89,7 +87,7 @@ pub fn run(data: &Path, command: AuditCommand) -> Result<ExitCode, Failure> {
                 let line = if json {
                     serde_json::json!({
                         "entry": event.entry,
-                        "personal": personal_data(&event.payload),
+                        "personal": event.payload.data(),
                         "erased": matches!(event.payload, PayloadState::Erased),
                     })
                     .to_string()

@@ -15,6 +15,13 @@ fn ok(out: std::process::Output) -> String {
     text(&out.stdout)
 }
 
+/// `eakte audit verify DIR ARGS…`
+fn verify(data: &std::path::Path, dir: &std::path::Path, args: &[&str]) -> std::process::Output {
+    let mut all = vec!["audit", "verify", dir.to_str().unwrap()];
+    all.extend_from_slice(args);
+    eakte(data, &all)
+}
+
 /// A data directory with two stored files, one read, one failed read and one verify run.
 fn populated() -> (tempfile::TempDir, std::path::PathBuf, String) {
     let dir = tempfile::tempdir().unwrap();
@@ -109,17 +116,10 @@ fn export_verifies_offline_and_a_change_names_the_entry() {
 
     let out = dir.path().join("export");
     ok(eakte(&data, &["audit", "export", out.to_str().unwrap()]));
-    let verified = ok(eakte(
+    let verified = ok(verify(
         &data,
-        &[
-            "audit",
-            "verify",
-            out.to_str().unwrap(),
-            "--key",
-            key.trim(),
-            "--checkpoint",
-            kept.to_str().unwrap(),
-        ],
+        &out,
+        &["--key", key.trim(), "--checkpoint", kept.to_str().unwrap()],
     ));
     assert!(verified.starts_with("ok: "), "{verified}");
     assert!(
@@ -128,16 +128,7 @@ fn export_verifies_offline_and_a_change_names_the_entry() {
     );
     // The key may also be given as a file.
     let key_file = data.join("journal/checkpoint.pub");
-    ok(eakte(
-        &data,
-        &[
-            "audit",
-            "verify",
-            out.to_str().unwrap(),
-            "--key",
-            key_file.to_str().unwrap(),
-        ],
-    ));
+    ok(verify(&data, &out, &["--key", key_file.to_str().unwrap()]));
 
     // Change entry 2 (the successful read): the verifier fails and names it.
     let entries_path = out.join("entries.jsonl");
@@ -145,16 +136,7 @@ fn export_verifies_offline_and_a_change_names_the_entry() {
     let lines: Vec<&str> = entries.lines().collect();
     let changed = entries.replacen(lines[2], &lines[2].replace("pruefer", "pruefex"), 1);
     std::fs::write(&entries_path, changed).unwrap();
-    let failed = eakte(
-        &data,
-        &[
-            "audit",
-            "verify",
-            out.to_str().unwrap(),
-            "--key",
-            key.trim(),
-        ],
-    );
+    let failed = verify(&data, &out, &["--key", key.trim()]);
     assert_eq!(failed.status.code(), Some(1));
     assert!(
         text(&failed.stdout).contains("first bad entry 2"),
@@ -162,18 +144,9 @@ fn export_verifies_offline_and_a_change_names_the_entry() {
         text(&failed.stdout)
     );
 
-    let no_key = eakte(&data, &["audit", "verify", out.to_str().unwrap()]);
+    let no_key = verify(&data, &out, &[]);
     fails_with(&no_key, 2, "--key");
-    let bad_key = eakte(
-        &data,
-        &[
-            "audit",
-            "verify",
-            out.to_str().unwrap(),
-            "--key",
-            "ed25519:00",
-        ],
-    );
+    let bad_key = verify(&data, &out, &["--key", "ed25519:00"]);
     assert_ne!(bad_key.status.code(), Some(0));
     assert!(
         text(&bad_key.stderr).contains("ed25519:<64 hex digits>"),

@@ -248,27 +248,18 @@ impl Entry {
             return Err("an entry contains a line break".into());
         }
         let entry: Self = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
-        if entry.v != ENTRY_VERSION {
-            return Err(format!("unknown entry version {}", entry.v));
-        }
-        parse_time(&entry.time)?;
-        check_action(&entry.action).map_err(|e| e.to_string())?;
-        check_names(
-            &entry.actor.user,
-            &entry.actor.role,
+        check_rules(
+            entry.v,
+            &entry.time,
+            &entry.action,
+            (&entry.actor.user, &entry.actor.role),
             entry
                 .objects
                 .iter()
                 .map(|o| (o.kind.as_str(), o.id.as_str())),
+            &entry.prev,
+            entry.payload.as_ref().map(|p| p.blake3.as_str()),
         )?;
-        if parse_hash(&entry.prev).is_none() {
-            return Err("prev is not 64 hex digits".into());
-        }
-        if let Some(payload) = &entry.payload
-            && parse_hash(&payload.blake3).is_none()
-        {
-            return Err("payload.blake3 is not 64 hex digits".into());
-        }
         Ok(entry)
     }
 
@@ -375,29 +366,16 @@ impl CheckedEntry {
     /// The bytes are one line of an export, so they hold no line break.
     pub(crate) fn parse(bytes: &[u8]) -> Result<Self, String> {
         let view: view::EntryView<'_> = serde_json::from_slice(bytes).map_err(|e| e.to_string())?;
-        if view.v != ENTRY_VERSION {
-            return Err(format!("unknown entry version {}", view.v));
-        }
-        let time = fast_time(&view.time).ok_or_else(|| {
-            format!(
-                "time {:?} is not in the form 2026-01-31T12:00:00.000000Z",
-                view.time
-            )
-        })?;
-        check_action(&view.action).map_err(|e| e.to_string())?;
-        let prev = parse_hash(&view.prev).ok_or("prev is not 64 hex digits")?;
-        let payload = match view.payload {
-            Some(p) => Some((
-                parse_hash(&p.blake3).ok_or("payload.blake3 is not 64 hex digits")?,
-                p.len,
-            )),
-            None => None,
-        };
-        check_names(
-            &view.actor.user,
-            &view.actor.role,
+        let (time, prev, payload_hash) = check_rules(
+            view.v,
+            &view.time,
+            &view.action,
+            (&view.actor.user, &view.actor.role),
             view.objects.iter().map(|o| (&*o.kind, &*o.id)),
+            &view.prev,
+            view.payload.as_ref().map(|p| &*p.blake3),
         )?;
+        let payload = payload_hash.zip(view.payload.map(|p| p.len));
         // The remaining fields are checked for presence and type by the parse.
         let _ = (
             view.actor.unit,
@@ -414,8 +392,35 @@ impl CheckedEntry {
     }
 }
 
+/// The rules every entry obeys beyond its JSON shape, shared by [`Entry::parse`] and
+/// [`CheckedEntry::parse`]: version, canonical time, action name, actor and object names, and the
+/// hashes. Returns the time (µs), the `prev` link and the payload hash.
+fn check_rules<'a>(
+    v: u32,
+    time: &str,
+    action: &str,
+    (user, role): (&str, &str),
+    objects: impl Iterator<Item = (&'a str, &'a str)>,
+    prev: &str,
+    payload_hash: Option<&str>,
+) -> Result<(i64, Hash, Option<Hash>), String> {
+    if v != ENTRY_VERSION {
+        return Err(format!("unknown entry version {v}"));
+    }
+    let micros = canonical_micros(time)
+        .ok_or_else(|| format!("time {time:?} is not in the form 2026-01-31T12:00:00.000000Z"))?;
+    check_action(action).map_err(|e| e.to_string())?;
+    check_names(user, role, objects)?;
+    let prev = parse_hash(prev).ok_or("prev is not 64 hex digits")?;
+    let payload = match payload_hash {
+        Some(text) => Some(parse_hash(text).ok_or("payload.blake3 is not 64 hex digits")?),
+        None => None,
+    };
+    Ok((micros, prev, payload))
+}
+
 /// Parses a time in exactly the form of [`format_time`] into microseconds since the epoch.
-fn fast_time(text: &str) -> Option<i64> {
+fn canonical_micros(text: &str) -> Option<i64> {
     let b = text.as_bytes();
     if b.len() != 27 {
         return None;
@@ -468,15 +473,9 @@ pub fn format_time(time: DateTime<Utc>) -> String {
 
 /// Parses a time in the format of [`format_time`], and only that format.
 pub fn parse_time(text: &str) -> Result<DateTime<Utc>, String> {
-    let time = DateTime::parse_from_rfc3339(text)
-        .map_err(|e| format!("time {text:?}: {e}"))?
-        .with_timezone(&Utc);
-    if format_time(time) != text {
-        return Err(format!(
-            "time {text:?} is not in the form 2026-01-31T12:00:00.000000Z"
-        ));
-    }
-    Ok(time)
+    canonical_micros(text)
+        .and_then(DateTime::from_timestamp_micros)
+        .ok_or_else(|| format!("time {text:?} is not in the form 2026-01-31T12:00:00.000000Z"))
 }
 
 /// Parses 64 hex digits (lower case) into a hash.

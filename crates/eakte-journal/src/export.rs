@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::JournalError;
 use crate::checkpoint::Checkpoint;
-use crate::event::Entry;
+use crate::event::CheckedEntry;
 use crate::journal::Journal;
 use crate::query::Query;
 
@@ -209,7 +209,7 @@ pub fn export(
             .write_all(&bytes)
             .and_then(|()| entries.write_all(b"\n"))
             .map_err(|e| JournalError::io(&entries_path, e))?;
-        let entry = Entry::parse(&bytes).map_err(JournalError::Damaged)?;
+        let entry = CheckedEntry::parse(&bytes).map_err(JournalError::Damaged)?;
         if entry.payload.is_some() {
             let line = PayloadLine {
                 seq,

@@ -78,6 +78,16 @@ pub enum PayloadState {
     Erased,
 }
 
+impl PayloadState {
+    /// The personal data as a JSON object, when present.
+    pub fn data(&self) -> Option<Value> {
+        match self {
+            Self::Present(p) => Some(Value::Object(p.data.clone())),
+            _ => None,
+        }
+    }
+}
+
 /// An entry read back, with its payload.
 #[derive(Debug, Clone, PartialEq)]
 pub struct StoredEvent {
@@ -342,11 +352,6 @@ impl Journal {
         lock(&self.inner.state).checkpoints.clone()
     }
 
-    /// The latest checkpoint, if one was made.
-    pub fn latest_checkpoint(&self) -> Option<Checkpoint> {
-        lock(&self.inner.state).checkpoints.last().cloned()
-    }
-
     /// The checkpoint public key.
     pub fn public_key(&self) -> VerifyingKey {
         self.inner.key.verifying_key()
@@ -592,7 +597,13 @@ impl Inner {
         let segment = state.number;
         state.locations.push(Location { segment, offset });
         state.last_time = time;
-        state.index.add(&entry);
+        state.index.add(
+            seq,
+            &entry.actor.user,
+            &entry.action,
+            entry.objects.iter().map(|o| o.id.as_str()),
+            time.timestamp_micros(),
+        );
         let target = state.position();
         let covered = state.checkpoints.last().map_or(0, |c| c.size);
         drop(state);
@@ -870,22 +881,16 @@ impl Loader {
         }) {
             return Err("entry times go back".into());
         }
-        for e in &summary.entries {
-            let seq = self.tree.len();
-            self.tree.push(e.leaf);
-            self.locations.push(Location {
-                segment: summary.number,
-                offset: e.offset,
-            });
-            self.index.add_keys(
-                seq,
-                &e.actor,
-                &e.action,
-                e.objects.iter().map(String::as_str),
-                e.time,
-            );
+        if summary
+            .entries
+            .iter()
+            .any(|e| DateTime::from_timestamp_micros(e.time).is_none())
+        {
+            return Err("an entry time is out of range".into());
         }
-        self.last_time = DateTime::from_timestamp_micros(last).unwrap_or(self.last_time);
+        for e in &summary.entries {
+            self.push_entry(summary.number, e);
+        }
         for line in &summary.checkpoints {
             self.checkpoint(line)?;
         }
@@ -927,20 +932,17 @@ impl Loader {
                     }
                     _ => {}
                 }
-                let leaf = Blake3Hasher.hash_leaf(bytes);
-                self.tree.push(leaf);
-                self.locations.push(Location { segment, offset });
-                self.last_time = time;
-                self.index.add(&entry);
-                if let Some(summary) = &mut self.summary {
-                    summary.entries.push(EntrySummary {
-                        offset,
-                        leaf,
-                        time: time.timestamp_micros(),
-                        actor: entry.actor.user,
-                        action: entry.action,
-                        objects: entry.objects.into_iter().map(|o| o.id).collect(),
-                    });
+                let summary = EntrySummary {
+                    offset,
+                    leaf: Blake3Hasher.hash_leaf(bytes),
+                    time: time.timestamp_micros(),
+                    actor: entry.actor.user,
+                    action: entry.action,
+                    objects: entry.objects.into_iter().map(|o| o.id).collect(),
+                };
+                self.push_entry(segment, &summary);
+                if let Some(building) = &mut self.summary {
+                    building.entries.push(summary);
                 }
             }
             KIND_CHECKPOINT => {
@@ -953,6 +955,25 @@ impl Loader {
         }
         Ok(())
     }
+
+    /// Takes a checked entry into the tree, the locations and the query index.
+    fn push_entry(&mut self, segment: u64, e: &EntrySummary) {
+        let seq = self.tree.len();
+        self.tree.push(e.leaf);
+        self.locations.push(Location {
+            segment,
+            offset: e.offset,
+        });
+        self.index.add(
+            seq,
+            &e.actor,
+            &e.action,
+            e.objects.iter().map(String::as_str),
+            e.time,
+        );
+        self.last_time = DateTime::from_timestamp_micros(e.time).unwrap_or(self.last_time);
+    }
+
     /// Checks a stored checkpoint against the key, the origin and the entries so far.
     fn checkpoint(&mut self, line: &[u8]) -> Result<(), String> {
         let checkpoint: Checkpoint =
@@ -1053,12 +1074,4 @@ fn damaged(path: &Path, offset: u64, why: &str) -> JournalError {
 /// The path of the journal inside a data directory.
 pub fn journal_dir(data: &Path) -> PathBuf {
     data.join("journal")
-}
-
-/// Personal data of an event as a JSON object value, for display.
-pub fn personal_data(payload: &PayloadState) -> Option<Value> {
-    match payload {
-        PayloadState::Present(p) => Some(Value::Object(p.data.clone())),
-        _ => None,
-    }
 }

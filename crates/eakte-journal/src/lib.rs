@@ -23,5 +23,5 @@ pub mod verify;
 pub use checkpoint::{Checkpoint, format_public_key, parse_public_key};
 pub use error::JournalError;
 pub use event::{Actor, Entry, NewEvent, ObjectRef, Outcome, action};
-pub use journal::{Journal, PayloadState, Receipt, StoredEvent, journal_dir, personal_data};
+pub use journal::{Journal, PayloadState, Receipt, StoredEvent, journal_dir};
 pub use query::Query;

@@ -5,8 +5,6 @@ use std::collections::HashMap;
 
 use chrono::{DateTime, Utc};
 
-use crate::event::Entry;
-
 /// Which events to list. Every given filter must match; times are inclusive.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Query {
@@ -36,19 +34,8 @@ pub(crate) struct QueryIndex {
 }
 
 impl QueryIndex {
-    /// Adds entry `entry.seq`, which must be the next one.
-    pub fn add(&mut self, entry: &Entry) {
-        self.add_keys(
-            entry.seq,
-            &entry.actor.user,
-            &entry.action,
-            entry.objects.iter().map(|o| o.id.as_str()),
-            entry.timestamp().timestamp_micros(),
-        );
-    }
-
     /// Adds entry `seq`, which must be the next one, by its keys and time (microseconds).
-    pub fn add_keys<'a>(
+    pub fn add<'a>(
         &mut self,
         seq: u64,
         actor: &str,
