@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use eakte_store::StoreError;
 
-use crate::{audit_cmd, store_cmd};
+use crate::{audit_cmd, extract_cmd, store_cmd};
 
 /// eakte: an electronic records system for German public administration.
 #[derive(Debug, Parser)]
@@ -33,6 +33,24 @@ pub enum Command {
     /// The journal of every change and access: keys, checkpoints, export, verification, events.
     #[command(subcommand)]
     Audit(AuditCommand),
+    /// Extracts the text of files (PDF, TIFF, PNG, JPEG, text) page by page, with OCR where a
+    /// page has no text layer; parsing and OCR run in sandboxed worker processes.
+    Extract {
+        /// Files to extract; several are extracted in parallel, one worker per core.
+        #[arg(required = true)]
+        files: Vec<PathBuf>,
+        /// Print the versioned JSON result instead of text (for several files: one line per
+        /// file, `{"file": …, "extraction": …}` or `{"file": …, "error": …}`).
+        #[arg(long)]
+        json: bool,
+        /// Tesseract languages joined by `+` (default: the configured `extract.languages`,
+        /// normally deu+eng).
+        #[arg(long)]
+        lang: Option<String>,
+    },
+    /// Worker mode for `extract` and the server: reads documents on stdin, answers on stdout.
+    #[command(hide = true)]
+    ExtractWorker,
 }
 
 /// `eakte audit …`
@@ -160,5 +178,11 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
     match args.command {
         Command::Store(command) => store_cmd::run(&args.data, command),
         Command::Audit(command) => audit_cmd::run(&args.data, command),
+        Command::Extract { files, json, lang } => {
+            extract_cmd::run(&args.data, &files, json, lang.as_deref())
+        }
+        Command::ExtractWorker => Ok(ExitCode::from(
+            u8::try_from(eakte_extract::worker::run()).unwrap_or(exit::FAILURE),
+        )),
     }
 }

@@ -2,6 +2,7 @@
 
 mod audit_cmd;
 mod cli;
+mod extract_cmd;
 mod journal_use;
 mod store_cmd;
 

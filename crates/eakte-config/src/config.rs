@@ -22,6 +22,52 @@ pub struct Config {
     pub store: StoreConfig,
     /// The journal of every change and access.
     pub journal: JournalConfig,
+    /// Text extraction and OCR in sandboxed worker processes.
+    pub extract: ExtractConfig,
+}
+
+/// Settings of text extraction and OCR. Every limit applies per document and worker; the
+/// defaults are far above what a scanning station sends (300-dpi A4 colour, 500-page files).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ExtractConfig {
+    /// Number of worker processes; 0 means one per CPU core.
+    pub workers: usize,
+    /// Tesseract languages, joined by `+`, in order of preference.
+    pub languages: String,
+    /// Directory of the Tesseract models; empty means the system's default.
+    pub tessdata_dir: String,
+    /// Address-space limit of each worker process (RLIMIT_AS).
+    pub max_memory_bytes: u64,
+    /// CPU time a worker may spend on one document before the kernel stops it (RLIMIT_CPU).
+    pub max_cpu_seconds: u64,
+    /// Wall-clock time after which a document's worker is killed and replaced.
+    pub timeout_seconds: u64,
+    /// Pages per document; a longer document is refused.
+    pub max_pages: u32,
+    /// Pixels of one page image (decoded or rendered); a larger one is refused before decoding.
+    pub max_pixels_per_page: u64,
+    /// Bytes one compressed PDF stream may inflate to.
+    pub max_decompressed_bytes: u64,
+    /// The program that renders PDF pages which cannot be OCR'd from an embedded image.
+    pub pdftoppm: String,
+}
+
+impl Default for ExtractConfig {
+    fn default() -> Self {
+        Self {
+            workers: 0,
+            languages: "deu+eng".into(),
+            tessdata_dir: String::new(),
+            max_memory_bytes: 4 << 30,
+            max_cpu_seconds: 3600,
+            timeout_seconds: 3600,
+            max_pages: 5000,
+            max_pixels_per_page: 100_000_000,
+            max_decompressed_bytes: 512 << 20,
+            pdftoppm: "pdftoppm".into(),
+        }
+    }
 }
 
 /// Settings of the journal.
@@ -70,6 +116,7 @@ impl Default for Config {
             version: CONFIG_VERSION,
             store: StoreConfig::default(),
             journal: JournalConfig::default(),
+            extract: ExtractConfig::default(),
         }
     }
 }
@@ -143,6 +190,25 @@ impl Config {
             &mut self.journal.checkpoint_every_seconds,
         )?;
         override_from(&lookup, "EAKTE_JOURNAL_ORIGIN", &mut self.journal.origin)?;
+        let x = &mut self.extract;
+        override_from(&lookup, "EAKTE_EXTRACT_WORKERS", &mut x.workers)?;
+        override_from(&lookup, "EAKTE_EXTRACT_LANGUAGES", &mut x.languages)?;
+        override_from(&lookup, "EAKTE_EXTRACT_TESSDATA_DIR", &mut x.tessdata_dir)?;
+        override_from(&lookup, "EAKTE_EXTRACT_MAX_MEMORY_BYTES", &mut x.max_memory_bytes)?;
+        override_from(&lookup, "EAKTE_EXTRACT_MAX_CPU_SECONDS", &mut x.max_cpu_seconds)?;
+        override_from(&lookup, "EAKTE_EXTRACT_TIMEOUT_SECONDS", &mut x.timeout_seconds)?;
+        override_from(&lookup, "EAKTE_EXTRACT_MAX_PAGES", &mut x.max_pages)?;
+        override_from(
+            &lookup,
+            "EAKTE_EXTRACT_MAX_PIXELS_PER_PAGE",
+            &mut x.max_pixels_per_page,
+        )?;
+        override_from(
+            &lookup,
+            "EAKTE_EXTRACT_MAX_DECOMPRESSED_BYTES",
+            &mut x.max_decompressed_bytes,
+        )?;
+        override_from(&lookup, "EAKTE_EXTRACT_PDFTOPPM", &mut x.pdftoppm)?;
         Ok(())
     }
 
@@ -206,6 +272,52 @@ impl Config {
                 message: "must be at most 200 characters without spaces or control characters"
                     .into(),
             });
+        }
+        self.extract.validate()
+    }
+}
+
+impl ExtractConfig {
+    /// Checks the extraction settings, naming the first bad key.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |key, message: &str| {
+            Err(ConfigError::Invalid {
+                key,
+                message: message.into(),
+            })
+        };
+        if self.workers > 256 {
+            return invalid("extract.workers", "must be at most 256");
+        }
+        let language_ok = |l: &str| {
+            !l.is_empty() && l.len() <= 64 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        };
+        if self.languages.is_empty() || !self.languages.split('+').all(language_ok) {
+            return invalid(
+                "extract.languages",
+                "must be Tesseract language names joined by '+', such as deu+eng",
+            );
+        }
+        if self.max_memory_bytes < 256 << 20 {
+            return invalid("extract.max_memory_bytes", "must be at least 268435456 (256 MiB)");
+        }
+        if !(1..=86_400).contains(&self.max_cpu_seconds) {
+            return invalid("extract.max_cpu_seconds", "must be between 1 and 86400");
+        }
+        if !(1..=86_400).contains(&self.timeout_seconds) {
+            return invalid("extract.timeout_seconds", "must be between 1 and 86400");
+        }
+        if !(1..=1_000_000).contains(&self.max_pages) {
+            return invalid("extract.max_pages", "must be between 1 and 1000000");
+        }
+        if !(1..=1 << 32).contains(&self.max_pixels_per_page) {
+            return invalid("extract.max_pixels_per_page", "must be between 1 and 2^32");
+        }
+        if !(1 << 20..=1 << 40).contains(&self.max_decompressed_bytes) {
+            return invalid("extract.max_decompressed_bytes", "must be between 2^20 and 2^40");
+        }
+        if self.pdftoppm.is_empty() {
+            return invalid("extract.pdftoppm", "must name a program");
         }
         Ok(())
     }
@@ -293,5 +405,28 @@ mod tests {
         config.journal.origin = "two words".into();
         let err = config.validate().unwrap_err();
         assert!(err.to_string().contains("journal.origin"), "{err}");
+        config.journal.origin = String::new();
+        config.extract.languages = "deu+;rm".into();
+        let err = config.validate().unwrap_err();
+        assert!(err.to_string().contains("extract.languages"), "{err}");
+        config.extract.languages = "deu+eng".into();
+        config.extract.timeout_seconds = 0;
+        let err = config.validate().unwrap_err();
+        assert!(err.to_string().contains("extract.timeout_seconds"), "{err}");
+    }
+
+    #[test]
+    fn extract_env_overrides() {
+        let mut config = Config::default();
+        config
+            .apply_env(|k| match k {
+                "EAKTE_EXTRACT_WORKERS" => Some("3".into()),
+                "EAKTE_EXTRACT_LANGUAGES" => Some("eng".into()),
+                _ => None,
+            })
+            .unwrap();
+        assert_eq!(config.extract.workers, 3);
+        assert_eq!(config.extract.languages, "eng");
+        config.validate().unwrap();
     }
 }

@@ -3,5 +3,5 @@
 mod config;
 mod error;
 
-pub use config::{CONFIG_FILE_NAME, Config, JournalConfig, StoreConfig};
+pub use config::{CONFIG_FILE_NAME, Config, ExtractConfig, JournalConfig, StoreConfig};
 pub use error::ConfigError;

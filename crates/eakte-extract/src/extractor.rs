@@ -1,0 +1,247 @@
+//! One document in, its pages' text out: the format is sniffed, pages are read or OCR'd.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use eakte_config::ExtractConfig;
+use image::ImageFormat;
+use serde::{Deserialize, Serialize};
+
+use crate::image_file::{self, ImageLimits};
+use crate::ocr::OcrEngine;
+use crate::pdf::{self, PdfPage};
+use crate::raster::Raster;
+use crate::{
+    EXTRACTION_FORMAT, EXTRACTION_VERSION, ExtractError, Extraction, Format, OcrInput, Page,
+    PageSource, language, text_file,
+};
+
+/// Everything a worker needs to know for one document: languages, programs and limits.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JobSettings {
+    /// Tesseract languages such as `deu+eng`.
+    pub languages: String,
+    /// Tesseract model directory; empty for the system default.
+    pub tessdata_dir: String,
+    /// The pdftoppm program.
+    pub pdftoppm: String,
+    /// Address-space limit of the worker.
+    pub max_memory_bytes: u64,
+    /// CPU seconds per document.
+    pub max_cpu_seconds: u64,
+    /// Wall-clock seconds per document.
+    pub timeout_seconds: u64,
+    /// Pages per document.
+    pub max_pages: u32,
+    /// Pixels per page image.
+    pub max_pixels_per_page: u64,
+    /// Bytes one compressed PDF stream may inflate to.
+    pub max_decompressed_bytes: u64,
+}
+
+impl From<&ExtractConfig> for JobSettings {
+    fn from(c: &ExtractConfig) -> Self {
+        Self {
+            languages: c.languages.clone(),
+            tessdata_dir: c.tessdata_dir.clone(),
+            pdftoppm: c.pdftoppm.clone(),
+            max_memory_bytes: c.max_memory_bytes,
+            max_cpu_seconds: c.max_cpu_seconds,
+            timeout_seconds: c.timeout_seconds,
+            max_pages: c.max_pages,
+            max_pixels_per_page: c.max_pixels_per_page,
+            max_decompressed_bytes: c.max_decompressed_bytes,
+        }
+    }
+}
+
+/// The document being extracted: its settings and when its time is up.
+pub(crate) struct Job {
+    pub settings: JobSettings,
+    pub deadline: Instant,
+}
+
+/// A page image chosen for OCR, and which image it is.
+pub(crate) struct PageImage {
+    pub raster: Raster,
+    pub input: OcrInput,
+}
+
+/// Extracts documents one after another, keeping the OCR models loaded between them. Runs
+/// inside a worker process; the server never calls it directly.
+#[derive(Default)]
+pub struct Extractor {
+    ocr: Option<OcrEngine>,
+}
+
+impl Extractor {
+    /// An extractor that loads the OCR models when the first page needs them.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Extracts the text of every page of the file at `path`.
+    pub fn extract_file(
+        &mut self,
+        path: &Path,
+        settings: JobSettings,
+    ) -> Result<Extraction, ExtractError> {
+        let bytes = std::fs::read(path).map_err(|e| ExtractError::Io {
+            detail: format!("cannot read {}: {e}", path.display()),
+        })?;
+        let format =
+            Format::sniff(&bytes).map_err(|detail| ExtractError::UnsupportedFormat { detail })?;
+        let job = Job {
+            deadline: Instant::now() + Duration::from_secs(settings.timeout_seconds),
+            settings,
+        };
+        let limits = ImageLimits {
+            max_pixels: job.settings.max_pixels_per_page,
+            max_pages: job.settings.max_pages,
+        };
+        let mut pages = Vec::new();
+        match format {
+            Format::Text => {
+                let (text, _encoding) = text_file::decode(&bytes);
+                pages.push(Page {
+                    number: 1,
+                    text,
+                    source: PageSource::PlainText,
+                    confidence: None,
+                    rotation: 0,
+                    ocr_input: None,
+                    error: None,
+                });
+            }
+            Format::Png | Format::Jpeg => {
+                let image_format = if format == Format::Png {
+                    ImageFormat::Png
+                } else {
+                    ImageFormat::Jpeg
+                };
+                let raster = image_file::decode_single(&bytes, image_format, limits)?;
+                pages.push(self.ocr_page(&job, 1, raster, OcrInput::ImageFile));
+            }
+            Format::Tiff => {
+                for (i, page) in image_file::decode_tiff(&bytes, limits)?.into_iter().enumerate() {
+                    let number = i as u32 + 1;
+                    pages.push(match page {
+                        Ok(raster) => self.ocr_page(&job, number, raster, OcrInput::ImageFile),
+                        Err(e) => Page::failed(number, e),
+                    });
+                }
+            }
+            Format::Pdf => {
+                pdf::extract(path, &bytes, &job, |number, page| {
+                    pages.push(match page {
+                        PdfPage::Text(text) => Page {
+                            number,
+                            text: tidy(&text),
+                            source: PageSource::TextLayer,
+                            confidence: None,
+                            rotation: 0,
+                            ocr_input: None,
+                            error: None,
+                        },
+                        PdfPage::Empty(text) => Page {
+                            number,
+                            text: tidy(&text),
+                            source: PageSource::TextLayer,
+                            confidence: None,
+                            rotation: 0,
+                            ocr_input: None,
+                            error: None,
+                        },
+                        PdfPage::Image(Ok(image)) => {
+                            self.ocr_page(&job, number, image.raster, image.input)
+                        }
+                        PdfPage::Image(Err(e)) => Page::failed(number, e),
+                    });
+                    // A page that ran out of time ends the document: the rest would too.
+                    match pages.last().and_then(|p| p.error.as_ref()) {
+                        Some(e @ ExtractError::Timeout { .. }) => Err(e.clone()),
+                        _ => Ok(()),
+                    }
+                })?;
+            }
+        }
+        // A document none of whose pages gave text fails with the first page's reason.
+        if pages.iter().all(|p| p.text.trim().is_empty())
+            && let Some(error) = pages.iter().find_map(|p| p.error.clone())
+        {
+            return Err(error);
+        }
+        let ocr_languages = if pages.iter().any(|p| p.source == PageSource::Ocr) {
+            job.settings.languages.clone()
+        } else {
+            String::new()
+        };
+        Ok(Extraction {
+            format: EXTRACTION_FORMAT.to_owned(),
+            version: EXTRACTION_VERSION,
+            media_type: format.media_type().to_owned(),
+            ocr_languages,
+            language: language::guess(pages.iter().map(|p| p.text.as_str())),
+            pages,
+        })
+    }
+
+    /// OCRs one page image; a failure is recorded on the page.
+    fn ocr_page(&mut self, job: &Job, number: u32, raster: Raster, input: OcrInput) -> Page {
+        if Instant::now() >= job.deadline {
+            return Page::failed(
+                number,
+                ExtractError::Timeout {
+                    seconds: job.settings.timeout_seconds,
+                },
+            );
+        }
+        let result = self.engine(&job.settings).and_then(|engine| engine.recognize(raster));
+        match result {
+            Ok(ocr) => Page {
+                number,
+                text: ocr.text,
+                source: PageSource::Ocr,
+                confidence: Some(ocr.confidence),
+                rotation: ocr.rotation,
+                ocr_input: Some(input),
+                error: None,
+            },
+            Err(e) => Page::failed(number, e),
+        }
+    }
+
+    /// The OCR engine for the job's languages, loaded on first use.
+    fn engine(&mut self, settings: &JobSettings) -> Result<&mut OcrEngine, ExtractError> {
+        if self
+            .ocr
+            .as_ref()
+            .is_none_or(|e| e.languages() != settings.languages)
+        {
+            self.ocr = None;
+            let datapath = Some(settings.tessdata_dir.as_str()).filter(|d| !d.is_empty());
+            self.ocr = Some(OcrEngine::new(datapath, &settings.languages)?);
+        }
+        Ok(self.ocr.as_mut().expect("engine was just loaded"))
+    }
+}
+
+/// Text-layer text with trailing spaces and surplus blank lines removed.
+fn tidy(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut blank = 0;
+    for line in text.lines().map(str::trim_end) {
+        if line.is_empty() {
+            blank += 1;
+            if blank > 1 {
+                continue;
+            }
+        } else {
+            blank = 0;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    out.trim().to_owned()
+}

@@ -1,0 +1,118 @@
+//! OCR of one page image: orientation detection and correction, then recognition.
+
+use eakte_osd::OsdDetector;
+use tesseract::Tesseract;
+
+use crate::ExtractError;
+use crate::raster::Raster;
+
+/// Orientation guesses below this confidence are ignored: on a single text line or a nearly
+/// empty page Tesseract's OSD guesses with confidences of about 0 to 2, and turning an upright
+/// page by mistake ruins its text, while a clearly rotated page scores far higher.
+const MIN_ORIENTATION_CONFIDENCE: f32 = 3.0;
+
+/// What OCR read on a page.
+pub(crate) struct OcrPage {
+    pub text: String,
+    pub confidence: f32,
+    /// Degrees the image was turned clockwise before recognition.
+    pub rotation: u16,
+}
+
+/// A worker's Tesseract handles, made once and reused for every page.
+pub(crate) struct OcrEngine {
+    datapath: Option<String>,
+    languages: String,
+    tesseract: Option<Tesseract>,
+    osd: OsdDetector,
+}
+
+fn ocr_failed(e: impl std::fmt::Display) -> ExtractError {
+    ExtractError::OcrFailed {
+        detail: e.to_string(),
+    }
+}
+
+impl OcrEngine {
+    /// Loads the models for `languages` (such as `deu+eng`) and the orientation model.
+    pub fn new(datapath: Option<&str>, languages: &str) -> Result<Self, ExtractError> {
+        let osd = OsdDetector::new(datapath).map_err(ocr_failed)?;
+        let mut engine = Self {
+            datapath: datapath.map(str::to_owned),
+            languages: languages.to_owned(),
+            tesseract: None,
+            osd,
+        };
+        engine.tesseract = Some(engine.load()?);
+        Ok(engine)
+    }
+
+    pub fn languages(&self) -> &str {
+        &self.languages
+    }
+
+    fn load(&self) -> Result<Tesseract, ExtractError> {
+        Tesseract::new(self.datapath.as_deref(), Some(&self.languages)).map_err(|e| {
+            ExtractError::OcrFailed {
+                detail: format!(
+                    "tesseract could not load the languages {} ({e}); are the \
+                     tesseract-ocr-<lang> packages installed?",
+                    self.languages
+                ),
+            }
+        })
+    }
+
+    /// Detects the page's orientation, turns it upright, and reads it.
+    pub fn recognize(&mut self, raster: Raster) -> Result<OcrPage, ExtractError> {
+        let (width, height) = (raster.width(), raster.height());
+        let (pixels, bpp) = raster.bytes();
+        let found = self
+            .osd
+            .detect(pixels, width, height, bpp, raster.ppi)
+            .map_err(ocr_failed)?;
+        // OSD reports how far the page is turned clockwise; turning it on by the rest of a full
+        // circle makes it upright.
+        let rotation = match found {
+            Some(o) if o.degrees != 0 && o.confidence >= MIN_ORIENTATION_CONFIDENCE => {
+                (360 - o.degrees) % 360
+            }
+            _ => 0,
+        };
+        let raster = raster.rotate_clockwise(rotation);
+        let (width, height) = (raster.width(), raster.height());
+        let (pixels, bpp) = raster.bytes();
+        let as_int = |v: u32| i32::try_from(v).map_err(|_| ocr_failed("image too large"));
+        let tesseract = match self.tesseract.take() {
+            Some(t) => t,
+            None => self.load()?,
+        };
+        let mut tesseract = tesseract
+            .set_frame(
+                pixels,
+                as_int(width)?,
+                as_int(height)?,
+                as_int(bpp)?,
+                as_int(width * bpp)?,
+            )
+            .map_err(ocr_failed)?;
+        if let Some(ppi) = raster.ppi.and_then(|p| i32::try_from(p).ok()) {
+            tesseract = tesseract.set_source_resolution(ppi);
+        }
+        let mut tesseract = tesseract.recognize().map_err(ocr_failed)?;
+        let text = tesseract.get_text().map_err(ocr_failed)?;
+        let confidence = tesseract.mean_text_conf() as f32;
+        self.tesseract = Some(tesseract);
+        Ok(OcrPage {
+            text: tidy(&text),
+            confidence,
+            rotation,
+        })
+    }
+}
+
+/// Tesseract's text with trailing spaces and blank lines at the end removed.
+fn tidy(text: &str) -> String {
+    let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
+    lines.join("\n").trim_end().to_owned()
+}

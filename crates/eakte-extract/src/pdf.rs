@@ -1,0 +1,394 @@
+//! PDF pages: the text layer through lopdf; pages without usable text are OCR'd from their one
+//! embedded image where it can be decoded directly, otherwise rendered at 300 dpi by pdftoppm.
+
+use std::io::Cursor;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use image::{ImageFormat, ImageReader};
+use lopdf::{Document, LoadOptions, Object, ObjectId};
+
+use crate::extractor::{Job, PageImage};
+use crate::image_file::{ImageLimits, decode_single};
+use crate::raster::{Raster, check_pixels, expand_bilevel};
+use crate::{ExtractError, OcrInput};
+
+/// The resolution at which pages are rendered for OCR, as scanning stations scan.
+const RENDER_DPI: u32 = 300;
+
+/// A page's text layer is used when it has at least this many letters and digits; below, a
+/// page with images is OCR'd (a scan with a stamped page number has a few characters only).
+const MIN_TEXT_LAYER_CHARS: usize = 10;
+
+/// What the text layer of a page gave, and what OCR needs if it is not enough.
+pub(crate) enum PdfPage {
+    /// Usable text from the text layer.
+    Text(String),
+    /// No usable text, but something to look at: the image to OCR, or why there is none.
+    Image(Result<PageImage, ExtractError>),
+    /// Nothing on the page (no usable text, no images).
+    Empty(String),
+}
+
+fn malformed(e: impl std::fmt::Display) -> ExtractError {
+    ExtractError::MalformedPdf {
+        detail: e.to_string(),
+    }
+}
+
+/// Opens a PDF (trying the empty user password) and visits each page in order.
+pub(crate) fn extract(
+    path: &Path,
+    bytes: &[u8],
+    job: &Job,
+    mut visit: impl FnMut(u32, PdfPage) -> Result<(), ExtractError>,
+) -> Result<(), ExtractError> {
+    let limits = &job.settings;
+    let max_stream = usize::try_from(limits.max_decompressed_bytes).unwrap_or(usize::MAX);
+    let options = LoadOptions {
+        max_decompressed_size: Some(max_stream),
+        ..LoadOptions::default()
+    };
+    let document = Document::load_mem_with_options(bytes, options).map_err(|e| map_error(e, limits.max_decompressed_bytes))?;
+    // lopdf opens an encrypted file with the empty user password where that works; otherwise
+    // it returns the document still locked.
+    if document.is_encrypted() && !document.was_encrypted() {
+        return Err(ExtractError::Encrypted);
+    }
+    let pages = document.get_pages();
+    if pages.len() as u64 > u64::from(limits.max_pages) {
+        return Err(ExtractError::TooManyPages {
+            pages: pages.len() as u64,
+            limit: limits.max_pages,
+        });
+    }
+    if pages.is_empty() {
+        return Err(malformed("the document has no pages"));
+    }
+    let rebuilt = document.xref_recovery.is_some();
+    let mut any_content = false;
+    for (&number, &page_id) in &pages {
+        let text = document
+            .extract_text_with_limit(&[number], max_stream)
+            .unwrap_or_default();
+        any_content |= !text.trim().is_empty() || !document.get_page_content(page_id).is_empty();
+        let page = if usable(&text) {
+            PdfPage::Text(text)
+        } else if has_pictures(&document, page_id) {
+            PdfPage::Image(page_image(path, &document, number, page_id, job))
+        } else {
+            PdfPage::Empty(text)
+        };
+        visit(number, page)?;
+    }
+    // A damaged file that lopdf could only piece together by scanning, and in which no page
+    // has any content, is broken rather than blank.
+    if rebuilt && !any_content {
+        return Err(malformed(
+            "the cross-reference table is damaged and no page content could be recovered",
+        ));
+    }
+    Ok(())
+}
+
+fn map_error(e: lopdf::Error, limit: u64) -> ExtractError {
+    match e {
+        lopdf::Error::Decryption(_)
+        | lopdf::Error::InvalidPassword
+        | lopdf::Error::UnsupportedSecurityHandler(_) => ExtractError::Encrypted,
+        lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. }) => {
+            ExtractError::DecompressionLimit { limit }
+        }
+        other => malformed(other),
+    }
+}
+
+/// True when text has enough letters and digits, and is not mostly undecodable glyphs.
+fn usable(text: &str) -> bool {
+    let mut good = 0usize;
+    let mut bad = 0usize;
+    for c in text.chars().filter(|c| !c.is_whitespace()) {
+        if c == '\u{fffd}' || c.is_control() || ('\u{e000}'..='\u{f8ff}').contains(&c) {
+            bad += 1;
+        } else if c.is_alphanumeric() {
+            good += 1;
+        }
+    }
+    good >= MIN_TEXT_LAYER_CHARS && bad * 3 < good
+}
+
+/// True when the page shows images: image or form XObjects, or an inline image.
+fn has_pictures(document: &Document, page_id: ObjectId) -> bool {
+    if let Ok((Some(resources), _)) = document.get_page_resources(page_id)
+        && let Ok(xobjects) = resources.get(b"XObject").and_then(|o| match o {
+            Object::Reference(id) => document.get_dictionary(*id),
+            other => other.as_dict(),
+        })
+        && !xobjects.is_empty()
+    {
+        return true;
+    }
+    if matches!(document.get_page_images(page_id), Ok(images) if !images.is_empty()) {
+        return true;
+    }
+    let content = document.get_page_content(page_id);
+    content.windows(4).any(|w| w[0].is_ascii_whitespace() && &w[1..3] == b"BI" && w[3].is_ascii_whitespace())
+}
+
+/// The image to OCR for a page: its one embedded image if it decodes directly, else a rendering.
+fn page_image(
+    path: &Path,
+    document: &Document,
+    number: u32,
+    page_id: ObjectId,
+    job: &Job,
+) -> Result<PageImage, ExtractError> {
+    let settings = &job.settings;
+    let media_box = media_box(document, page_id);
+    if let Some(raster) = embedded_image(document, page_id, media_box, job)? {
+        return Ok(PageImage {
+            raster,
+            input: OcrInput::EmbeddedImage,
+        });
+    }
+    let (w_pt, h_pt) = media_box.unwrap_or((612.0, 792.0));
+    let to_px = |pt: f64| (pt / 72.0 * f64::from(RENDER_DPI)).ceil() as u64;
+    check_pixels(to_px(w_pt), to_px(h_pt), settings.max_pixels_per_page)?;
+    let raster = render(path, number, job)?;
+    Ok(PageImage {
+        raster,
+        input: OcrInput::Rendered,
+    })
+}
+
+/// The page's size in points from its (possibly inherited) MediaBox.
+fn media_box(document: &Document, page_id: ObjectId) -> Option<(f64, f64)> {
+    let mut node = document.get_dictionary(page_id).ok()?;
+    for _ in 0..64 {
+        if let Ok(Object::Array(b)) = node.get(b"MediaBox").map(|o| match o {
+            Object::Reference(id) => document.get_object(*id).unwrap_or(o),
+            other => other,
+        }) {
+            let n: Vec<f64> = b.iter().filter_map(number).collect();
+            if n.len() == 4 {
+                let (w, h) = ((n[2] - n[0]).abs(), (n[3] - n[1]).abs());
+                return (w >= 1.0 && h >= 1.0 && w.is_finite() && h.is_finite()).then_some((w, h));
+            }
+            return None;
+        }
+        node = document.get_dictionary(node.get(b"Parent").ok()?.as_reference().ok()?).ok()?;
+    }
+    None
+}
+
+fn number(o: &Object) -> Option<f64> {
+    match o {
+        Object::Integer(i) => Some(*i as f64),
+        Object::Real(r) => Some(f64::from(*r)),
+        _ => None,
+    }
+}
+
+/// Decodes the page's image directly when the page holds exactly one image and no forms, in a
+/// format read here (JPEG; Flate or uncompressed grey/RGB; CCITT group 4). None means: render.
+fn embedded_image(
+    document: &Document,
+    page_id: ObjectId,
+    media_box: Option<(f64, f64)>,
+    job: &Job,
+) -> Result<Option<Raster>, ExtractError> {
+    let settings = &job.settings;
+    let Ok(images) = document.get_page_images(page_id) else {
+        return Ok(None);
+    };
+    let [image] = images.as_slice() else {
+        return Ok(None);
+    };
+    let forms = document
+        .get_page_resources(page_id)
+        .ok()
+        .and_then(|(r, _)| r?.get(b"XObject").ok()?.as_dict().ok().map(|d| d.len()))
+        .unwrap_or(1);
+    if forms != 1 || image.width <= 0 || image.height <= 0 {
+        return Ok(None);
+    }
+    let (width, height) = (image.width as u64, image.height as u64);
+    check_pixels(width, height, settings.max_pixels_per_page)?;
+    let (width, height) = (width as u32, height as u32);
+    // The image's resolution on the page, for Tesseract's sense of text size.
+    let ppi = media_box.map(|(w_pt, _)| (f64::from(width) * 72.0 / w_pt).round() as u32).filter(|&p| (50..=2400).contains(&p));
+    let dict = image.origin_dict;
+    if dict.get(b"ImageMask").and_then(Object::as_bool).unwrap_or(false) {
+        return Ok(None);
+    }
+    let filters: Vec<&str> = image.filters.iter().flatten().map(String::as_str).collect();
+    let limits = ImageLimits {
+        max_pixels: settings.max_pixels_per_page,
+        max_pages: 1,
+    };
+    let raster = match filters.as_slice() {
+        ["DCTDecode"] => {
+            let mut raster = decode_single(image.content, ImageFormat::Jpeg, limits)?;
+            raster.ppi = ppi;
+            Some(raster)
+        }
+        ["CCITTFaxDecode"] => ccitt_g4(image.content, dict, width, height).map(|g| Raster::gray(g, ppi)),
+        [] | ["FlateDecode"] => raw_samples(document, image, width, height)?.map(|mut r| {
+            r.ppi = ppi;
+            r
+        }),
+        _ => None,
+    };
+    Ok(raster)
+}
+
+/// Decodes CCITT group 4 data (K < 0) with the `fax` crate; None for group 3 or odd parameters.
+fn ccitt_g4(data: &[u8], dict: &lopdf::Dictionary, width: u32, height: u32) -> Option<image::GrayImage> {
+    let params = match dict.get(b"DecodeParms").ok()? {
+        Object::Dictionary(d) => d,
+        Object::Array(a) => a.first()?.as_dict().ok()?,
+        _ => return None,
+    };
+    let k = params.get(b"K").and_then(Object::as_i64).unwrap_or(0);
+    let columns = params.get(b"Columns").and_then(Object::as_i64).unwrap_or(1728);
+    let black_is_1 = params.get(b"BlackIs1").and_then(Object::as_bool).unwrap_or(false);
+    let byte_align = params.get(b"EncodedByteAlign").and_then(Object::as_bool).unwrap_or(false);
+    if k >= 0 || byte_align || columns != i64::from(width) {
+        return None;
+    }
+    let mut pixels = Vec::with_capacity(width as usize * height as usize);
+    let mut rows = 0u32;
+    fax::decoder::decode_g4(data.iter().copied(), width, Some(height), |transitions| {
+        for color in fax::decoder::pels(transitions, width) {
+            let white = color == fax::Color::White;
+            pixels.push(if white != black_is_1 { 255 } else { 0 });
+        }
+        rows += 1;
+    })?;
+    // Pad rows an encoder left out at the end (they are white).
+    pixels.resize(width as usize * height as usize, if black_is_1 { 0 } else { 255 });
+    image::GrayImage::from_raw(width, height, pixels)
+}
+
+/// Flate or uncompressed samples in grey (1 or 8 bit) or RGB (8 bit); None for anything else.
+fn raw_samples(
+    document: &Document,
+    image: &lopdf::xobject::PdfImage<'_>,
+    width: u32,
+    height: u32,
+) -> Result<Option<Raster>, ExtractError> {
+    let dict = image.origin_dict;
+    let components = match image.color_space.as_deref() {
+        Some("DeviceGray" | "CalGray") => 1,
+        Some("DeviceRGB" | "CalRGB") => 3,
+        Some("ICCBased") => match dict.get(b"ColorSpace") {
+            Ok(Object::Array(a)) => a
+                .get(1)
+                .and_then(|o| o.as_reference().ok())
+                .and_then(|id| document.get_object(id).ok())
+                .and_then(|o| o.as_stream().ok())
+                .and_then(|s| s.dict.get(b"N").ok()?.as_i64().ok())
+                .unwrap_or(0),
+            _ => 0,
+        },
+        _ => 0,
+    };
+    let bits = image.bits_per_component.unwrap_or(8);
+    let decode_inverted = matches!(dict.get(b"Decode"), Ok(Object::Array(a)) if a.first().and_then(number) == Some(1.0));
+    let stream = document.get_object(image.id).and_then(Object::as_stream).map_err(malformed)?;
+    let needed = (width as usize * components as usize * bits as usize).div_ceil(8) * height as usize;
+    if !matches!((components, bits), (1, 1) | (1, 8) | (3, 8)) {
+        return Ok(None);
+    }
+    let samples = if image.filters.as_ref().is_some_and(|f| !f.is_empty()) {
+        match stream.decompressed_content_with_limit(needed + 1024) {
+            Ok(s) => s,
+            Err(_) => return Ok(None),
+        }
+    } else {
+        stream.content.clone()
+    };
+    if samples.len() < needed {
+        return Ok(None);
+    }
+    let raster = match (components, bits) {
+        (1, 1) => expand_bilevel(&samples, width, height, !decode_inverted).map(|g| Raster::gray(g, None)),
+        (1, 8) => {
+            let mut v = samples[..needed].to_vec();
+            if decode_inverted {
+                v.iter_mut().for_each(|s| *s = 255 - *s);
+            }
+            image::GrayImage::from_raw(width, height, v).map(|g| Raster::gray(g, None))
+        }
+        _ => image::RgbImage::from_raw(width, height, samples[..needed].to_vec())
+            .map(|rgb| Raster::from_dynamic(image::DynamicImage::ImageRgb8(rgb), None)),
+    };
+    Ok(raster)
+}
+
+/// Renders one page at 300 dpi in grey with pdftoppm, within the document's deadline.
+fn render(path: &Path, number: u32, job: &Job) -> Result<Raster, ExtractError> {
+    let settings = &job.settings;
+    let dir = tempfile::tempdir().map_err(ExtractError::io)?;
+    let stderr = tempfile::tempfile().map_err(ExtractError::io)?;
+    let out = dir.path().join("page");
+    let page = number.to_string();
+    let mut child = Command::new(&settings.pdftoppm)
+        .args(["-r", &RENDER_DPI.to_string(), "-gray", "-singlefile", "-f", &page, "-l", &page])
+        .arg(path)
+        .arg(&out)
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(stderr.try_clone().map_err(ExtractError::io)?)
+        .spawn()
+        .map_err(|e| ExtractError::RenderFailed {
+            detail: format!("cannot run {}: {e}", settings.pdftoppm),
+        })?;
+    let status = loop {
+        if let Some(status) = child.try_wait().map_err(ExtractError::io)? {
+            break status;
+        }
+        if Instant::now() >= job.deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return Err(ExtractError::Timeout {
+                seconds: settings.timeout_seconds,
+            });
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let rendered = out.with_extension("pgm");
+    if !status.success() || !rendered.exists() {
+        let mut message = String::new();
+        let mut stderr = stderr;
+        use std::io::{Read, Seek};
+        let _ = stderr.rewind();
+        let _ = stderr.take(4096).read_to_string(&mut message);
+        let last = message.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no message");
+        return Err(ExtractError::RenderFailed {
+            detail: format!("pdftoppm ended with {status}: {last}"),
+        });
+    }
+    let bytes = std::fs::read(&rendered).map_err(ExtractError::io)?;
+    let (w, h) = ImageReader::with_format(Cursor::new(&bytes), ImageFormat::Pnm)
+        .into_dimensions()
+        .map_err(|e| ExtractError::RenderFailed { detail: e.to_string() })?;
+    check_pixels(w.into(), h.into(), settings.max_pixels_per_page)?;
+    let image = ImageReader::with_format(Cursor::new(&bytes), ImageFormat::Pnm)
+        .decode()
+        .map_err(|e| ExtractError::RenderFailed { detail: e.to_string() })?;
+    Ok(Raster::from_dynamic(image, Some(RENDER_DPI)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::usable;
+
+    #[test]
+    fn text_layer_usability() {
+        assert!(usable("Meldebescheinigung für Jürgen Müller"));
+        assert!(!usable("  3  "));
+        assert!(!usable("\u{fffd}\u{fffd}\u{fffd}\u{fffd}\u{fffd}abcdefghijk\u{fffd}\u{fffd}\u{fffd}\u{fffd}"));
+    }
+}
