@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Corpus check: every file of the shared test corpus goes through `eakte store put` and comes back
 # byte-identical from `eakte store get`; a second put of everything is deduplicated; verify is clean.
+# Then every file goes through `eakte extract` (benches/src/bin/corpus_extract.rs): no crash or hang,
+# each failure a specific reason, and OCR at least as accurate as the tesseract command line on
+# every image or scan with ground-truth text.
 # Usage: scripts/corpus-check.sh [CORPUS_DIR]   (default ../shared/corpus)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -8,7 +11,7 @@ cd "$(dirname "$0")/.."
 corpus="${1:-../shared/corpus}"
 [ -d "$corpus" ] || { echo "corpus-check: no corpus at $corpus" >&2; exit 1; }
 
-cargo build --locked -p eakte-cli
+cargo build --locked -p eakte-cli -p eakte-benches
 eakte="${CARGO_TARGET_DIR:-$PWD/target}/debug/eakte"
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
@@ -41,4 +44,7 @@ distinct=$(printf '%s\n' "${ids[@]}" | sort -u | wc -l)
 grep -q "^blobs *$distinct\$" "$work/stats" || { echo "corpus-check: blob count is not $distinct" >&2; bad=$((bad + 1)); }
 
 echo "corpus: $((count - bad)) passed, $bad failed"
+
+"${CARGO_TARGET_DIR:-$PWD/target}/debug/corpus-extract" --eakte "$eakte" --corpus "$corpus" \
+  --report "$work/extract-report.md" || bad=$((bad + 1))
 [ "$bad" -eq 0 ]

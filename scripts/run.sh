@@ -19,6 +19,8 @@ fi
 "$eakte" store stats
 "$eakte" store verify
 "$eakte" audit verify
+# Text extraction and OCR of a scanned German page, in a sandboxed worker.
+"$eakte" extract fixtures/extract/german-scan.pdf | head -n 8
 cat <<MSG
 
 eakte is ready; its data directory is $EAKTE_DATA.
@@ -29,5 +31,6 @@ Try:
   $eakte audit log                    # every action so far, from the journal
   $eakte audit public-key             # the key auditors verify checkpoints with
   $eakte audit export DIR             # an export to verify offline: $eakte audit verify DIR --key KEY
+  $eakte extract FILE...              # text of PDFs, scans and images page by page (--json)
   $eakte --help
 MSG

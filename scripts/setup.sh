@@ -3,8 +3,12 @@
 # a Rust toolchain, cargo-nextest. Safe to run again. Sourced by run.sh and test.sh.
 set -euo pipefail
 
-# Debian packages the build, the tests and the benchmarks use.
-EAKTE_DEBIAN_PACKAGES=(build-essential pkg-config ca-certificates curl zstd time)
+# Debian packages the build, the tests and the benchmarks use: libtesseract and leptonica with
+# libclang for the OCR bindings, the German, English and orientation (osd) models, and poppler's
+# pdftoppm to render PDF pages whose images cannot be decoded directly.
+EAKTE_DEBIAN_PACKAGES=(build-essential pkg-config ca-certificates curl zstd time
+  libtesseract-dev libleptonica-dev libclang-dev tesseract-ocr tesseract-ocr-deu
+  tesseract-ocr-eng tesseract-ocr-osd poppler-utils)
 
 missing=()
 for pkg in "${EAKTE_DEBIAN_PACKAGES[@]}"; do
@@ -19,6 +23,9 @@ if [ ${#missing[@]} -gt 0 ]; then
   $SUDO apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
+# libgomp reads this when libtesseract loads: one OpenMP thread per Tesseract, since eakte runs
+# one OCR worker per core (the workers set it themselves; this covers tests and tools).
+export OMP_THREAD_LIMIT=1
 
 # Rust: Debian 12's rustc is too old for edition 2024, so a missing toolchain comes from rustup.
 [ -f "$HOME/.cargo/env" ] && . "$HOME/.cargo/env"

@@ -1,7 +1,7 @@
 //! OCR of one page image: orientation detection and correction, then recognition.
 
 use eakte_osd::OsdDetector;
-use tesseract::Tesseract;
+use tesseract::{PageSegMode, Tesseract};
 
 use crate::ExtractError;
 use crate::raster::Raster;
@@ -52,7 +52,7 @@ impl OcrEngine {
     }
 
     fn load(&self) -> Result<Tesseract, ExtractError> {
-        Tesseract::new(self.datapath.as_deref(), Some(&self.languages)).map_err(|e| {
+        let mut tesseract = Tesseract::new(self.datapath.as_deref(), Some(&self.languages)).map_err(|e| {
             ExtractError::OcrFailed {
                 detail: format!(
                     "tesseract could not load the languages {} ({e}); are the \
@@ -60,7 +60,11 @@ impl OcrEngine {
                     self.languages
                 ),
             }
-        })
+        })?;
+        // The library's default is one uniform block of text; whole pages need the automatic
+        // layout analysis that the tesseract command line uses (its default, mode 3).
+        tesseract.set_page_seg_mode(PageSegMode::PsmAuto);
+        Ok(tesseract)
     }
 
     /// Detects the page's orientation, turns it upright, and reads it.

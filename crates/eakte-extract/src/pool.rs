@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use rustix::process::{Pid, Signal, kill_process_group};
 
-use crate::protocol::{Request, Response, read_frame, write_frame};
+use crate::protocol::{Reply, Request, Response, read_frame, write_frame};
 use crate::{ExtractError, Extraction, JobSettings};
 
 /// How to start a worker: the `eakte` binary and the arguments for worker mode.
@@ -92,7 +92,20 @@ impl WorkerPool {
         path: &Path,
         settings: JobSettings,
     ) -> Result<Extraction, ExtractError> {
-        let path = std::path::absolute(path).map_err(ExtractError::io)?;
+        self.extract_measured(path, settings).0
+    }
+
+    /// As [`extract_with`](Self::extract_with), also returning the peak resident memory of the
+    /// worker that did it, over its life so far (None if it died or could not tell).
+    pub fn extract_measured(
+        &self,
+        path: &Path,
+        settings: JobSettings,
+    ) -> (Result<Extraction, ExtractError>, Option<u64>) {
+        let path = match std::path::absolute(path) {
+            Ok(path) => path,
+            Err(e) => return (Err(ExtractError::io(e)), None),
+        };
         let worker = {
             let mut state = self.lock();
             loop {
@@ -110,11 +123,12 @@ impl WorkerPool {
         let outcome = match worker.map_or_else(|| Worker::spawn(&self.command), Ok) {
             Ok(mut worker) => {
                 let result = worker.run(&path, settings);
-                (result, (!worker.dead).then_some(worker))
+                let rss = worker.peak_rss_bytes.filter(|_| !worker.dead);
+                (result, rss, (!worker.dead).then_some(worker))
             }
-            Err(e) => (Err(e), None),
+            Err(e) => (Err(e), None, None),
         };
-        let (result, survivor) = outcome;
+        let (result, rss, survivor) = outcome;
         let mut state = self.lock();
         state.busy -= 1;
         match survivor {
@@ -123,7 +137,7 @@ impl WorkerPool {
         }
         drop(state);
         self.freed.notify_one();
-        result
+        (result, rss)
     }
 }
 
@@ -131,7 +145,8 @@ impl WorkerPool {
 struct Worker {
     child: Child,
     stdin: BufWriter<ChildStdin>,
-    responses: Receiver<std::io::Result<Response>>,
+    responses: Receiver<std::io::Result<Reply>>,
+    peak_rss_bytes: Option<u64>,
     stderr_tail: Arc<Mutex<VecDeque<String>>>,
     stderr_reader: Option<JoinHandle<()>>,
     dead: bool,
@@ -162,7 +177,7 @@ impl Worker {
         let (sender, responses) = mpsc::channel();
         std::thread::spawn(move || {
             loop {
-                let frame = read_frame::<Response>(&mut stdout);
+                let frame = read_frame::<Reply>(&mut stdout);
                 let end = !matches!(frame, Ok(Some(_)));
                 let sent = match frame {
                     Ok(Some(response)) => sender.send(Ok(response)),
@@ -197,6 +212,7 @@ impl Worker {
             stderr_tail,
             stderr_reader: Some(stderr_reader),
             dead: false,
+            peak_rss_bytes: None,
         })
     }
 
@@ -216,8 +232,13 @@ impl Worker {
             .responses
             .recv_timeout(deadline.saturating_duration_since(Instant::now()))
         {
-            Ok(Ok(Response::Done(extraction))) => Ok(*extraction),
-            Ok(Ok(Response::Failed(e))) => Err(e),
+            Ok(Ok(reply)) => {
+                self.peak_rss_bytes = reply.peak_rss_bytes;
+                match reply.outcome {
+                    Response::Done(extraction) => Ok(*extraction),
+                    Response::Failed(e) => Err(e),
+                }
+            }
             Ok(Err(_)) | Err(RecvTimeoutError::Disconnected) => Err(self.died(limits)),
             Err(RecvTimeoutError::Timeout) => {
                 self.kill();

@@ -24,6 +24,15 @@ pub(crate) struct Request {
 
 /// A worker's answer for one document.
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct Reply {
+    pub outcome: Response,
+    /// The worker's peak resident memory so far (VmHWM), for resource accounting.
+    pub peak_rss_bytes: Option<u64>,
+}
+
+/// The result for one document.
+#[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub(crate) enum Response {
     Done(Box<Extraction>),
@@ -84,7 +93,10 @@ mod tests {
         write_frame(&mut buf, &Response::Failed(ExtractError::Encrypted)).unwrap();
         write_frame(&mut buf, &Response::Failed(ExtractError::Timeout { seconds: 3 })).unwrap();
         let mut r = buf.as_slice();
-        assert!(matches!(read_frame(&mut r).unwrap(), Some(Response::Failed(ExtractError::Encrypted))));
+        assert!(matches!(
+            read_frame(&mut r).unwrap(),
+            Some(Response::Failed(ExtractError::Encrypted))
+        ));
         assert!(matches!(
             read_frame(&mut r).unwrap(),
             Some(Response::Failed(ExtractError::Timeout { seconds: 3 }))

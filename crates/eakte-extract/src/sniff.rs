@@ -30,7 +30,7 @@ impl Format {
     /// Recognises the format of a file's bytes, or says what it seems to be instead.
     pub fn sniff(bytes: &[u8]) -> Result<Self, String> {
         let head = &bytes[..bytes.len().min(1024)];
-        if memchr_find(head, b"%PDF-").is_some() {
+        if memchr::memmem::find(head, b"%PDF-").is_some() {
             return Ok(Self::Pdf);
         }
         if head.starts_with(b"II*\0") || head.starts_with(b"MM\0*") || head.starts_with(b"II+\0") || head.starts_with(b"MM\0+") {
@@ -48,15 +48,19 @@ impl Format {
         if bytes.is_empty() {
             return Err("an empty file".to_owned());
         }
+        // A PDF whose header was lost still has its object and cross-reference keywords; the
+        // parser then says precisely what is wrong with it.
+        if memchr::memmem::find(bytes, b"startxref").is_some()
+            || (memchr::memmem::find(bytes, b" obj").is_some()
+                && memchr::memmem::find(bytes, b"endobj").is_some())
+        {
+            return Ok(Self::Pdf);
+        }
         if crate::text_file::looks_like_text(bytes) {
             return Ok(Self::Text);
         }
         Err("binary data of an unknown format".to_owned())
     }
-}
-
-fn memchr_find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
-    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// Formats that are common in a records office but not (yet) extracted, named so that the
@@ -95,5 +99,7 @@ mod tests {
         assert!(Format::sniff(b"PK\x03\x04rest").unwrap_err().contains("ZIP"));
         assert!(Format::sniff(b"").unwrap_err().contains("empty"));
         assert!(Format::sniff(&[0u8, 1, 2, 3, 0, 0, 7]).unwrap_err().contains("binary"));
+        // A PDF without its header is still read as one (and then found damaged or not).
+        assert_eq!(Format::sniff(b"\xff\xff\n1 0 obj\n<<>>\nendobj\n\0").unwrap(), Format::Pdf);
     }
 }

@@ -9,7 +9,7 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 
 use rlimit::Resource;
 
-use crate::protocol::{Request, Response, read_frame, write_frame};
+use crate::protocol::{Reply, Request, Response, read_frame, write_frame};
 use crate::{ExtractError, Extractor, JobSettings};
 
 /// Serves documents until stdin closes. Returns the process exit code.
@@ -50,11 +50,23 @@ pub fn run() -> i32 {
                 }
             }
         };
-        if let Err(e) = write_frame(&mut output, &response) {
+        let reply = Reply {
+            outcome: response,
+            peak_rss_bytes: peak_rss_bytes(),
+        };
+        if let Err(e) = write_frame(&mut output, &reply) {
             eprintln!("eakte extract-worker: cannot answer: {e}");
             return 2;
         }
     }
+}
+
+/// This process's peak resident set size, from /proc/self/status (VmHWM).
+fn peak_rss_bytes() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
+    let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;
+    Some(kib * 1024)
 }
 
 /// Sets the address-space limit, and a CPU-time limit of `max_cpu_seconds` more than this
