@@ -20,7 +20,7 @@ fi
 "$eakte" store verify
 "$eakte" audit verify
 # Text extraction and OCR of a scanned German page, in a sandboxed worker.
-"$eakte" extract fixtures/extract/german-scan.pdf | head -n 8
+"$eakte" extract fixtures/extract/german-scan.pdf | sed -n 1,8p
 cat <<MSG
 
 eakte is ready; its data directory is $EAKTE_DATA.

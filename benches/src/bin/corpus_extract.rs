@@ -80,8 +80,12 @@ fn main() -> anyhow::Result<()> {
     }
     let mut results: HashMap<String, Value> = HashMap::new();
     for line in String::from_utf8_lossy(&output.stdout).lines() {
-        let value: Value = serde_json::from_str(line).context("eakte printed a line that is not JSON")?;
-        let file = value["file"].as_str().context("a result without file")?.to_owned();
+        let value: Value =
+            serde_json::from_str(line).context("eakte printed a line that is not JSON")?;
+        let file = value["file"]
+            .as_str()
+            .context("a result without file")?
+            .to_owned();
         results.insert(file, value);
     }
 
@@ -116,7 +120,9 @@ fn main() -> anyhow::Result<()> {
             }
         }
         kinds.sort();
-        *outcome.entry(format!("extracted: {}", kinds.join(" + "))).or_default() += 1;
+        *outcome
+            .entry(format!("extracted: {}", kinds.join(" + ")))
+            .or_default() += 1;
     }
 
     let mut out = String::new();
@@ -138,14 +144,19 @@ fn main() -> anyhow::Result<()> {
 
     // Accuracy against the tesseract command line on the same images.
     let index: Value = serde_json::from_slice(
-        &std::fs::read(corpus.join("ground_truth_index.json")).context("ground_truth_index.json")?,
+        &std::fs::read(corpus.join("ground_truth_index.json"))
+            .context("ground_truth_index.json")?,
     )?;
     let mut cases = Vec::new();
     for (name, entry) in index.as_object().context("index is an object")? {
         let kind = entry["kind"].as_str().unwrap_or("");
-        let image_or_scan = kind.starts_with("image") || kind.contains("scanned") || (kind == "malformed" && name.ends_with(".pdf"));
+        let image_or_scan = kind.starts_with("image")
+            || kind.contains("scanned")
+            || (kind == "malformed" && name.ends_with(".pdf"));
         let Some(gt) = entry["ground_truth"].as_array().and_then(|g| {
-            g.iter().find(|t| t["type"] == "full_text").and_then(|t| t["file"].as_str())
+            g.iter()
+                .find(|t| t["type"] == "full_text")
+                .and_then(|t| t["file"].as_str())
         }) else {
             continue;
         };
@@ -165,7 +176,9 @@ fn main() -> anyhow::Result<()> {
                         *n += 1;
                         *n - 1
                     };
-                    let Some((name, gt)) = cases.get(i) else { break };
+                    let Some((name, gt)) = cases.get(i) else {
+                        break;
+                    };
                     let row = accuracy(&corpus, name, gt, &languages, &results);
                     rows.lock().unwrap().push((name.clone(), row));
                 }
@@ -254,7 +267,11 @@ struct Accuracy {
 
 /// Whitespace collapsed to single spaces: layout is not what OCR accuracy is about.
 fn normalise(text: &str) -> Vec<char> {
-    text.split_whitespace().collect::<Vec<_>>().join(" ").chars().collect()
+    text.split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ")
+        .chars()
+        .collect()
 }
 
 /// Edit distance of each page to the ground truth, summed over pages.
@@ -313,7 +330,9 @@ fn accuracy(
 /// The tesseract command line's text of each page of a file; for a PDF, page by page from the
 /// embedded image (`pdfimages -png`) where `embedded` says so, else from `pdftoppm -r 300 -gray`.
 fn cli_pages(file: &Path, languages: &str, embedded: &[bool]) -> anyhow::Result<Vec<String>> {
-    let is_pdf = file.extension().is_some_and(|e| e.eq_ignore_ascii_case("pdf"));
+    let is_pdf = file
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("pdf"));
     let mut images = Vec::new();
     let dir = tempfile::tempdir()?;
     if is_pdf {
@@ -329,13 +348,26 @@ fn cli_pages(file: &Path, languages: &str, embedded: &[bool]) -> anyhow::Result<
                     .status()?
             } else {
                 Command::new("pdftoppm")
-                    .args(["-r", "300", "-gray", "-singlefile", "-f", &page, "-l", &page])
+                    .args([
+                        "-r",
+                        "300",
+                        "-gray",
+                        "-singlefile",
+                        "-f",
+                        &page,
+                        "-l",
+                        &page,
+                    ])
                     .arg(file)
                     .arg(&prefix)
                     .stderr(Stdio::null())
                     .status()?
             };
-            ensure!(status.success(), "poppler failed on page {page} of {}", file.display());
+            ensure!(
+                status.success(),
+                "poppler failed on page {page} of {}",
+                file.display()
+            );
         }
         let mut rendered: Vec<PathBuf> = std::fs::read_dir(dir.path())?
             .map(|e| e.map(|e| e.path()))
@@ -353,10 +385,18 @@ fn cli_pages(file: &Path, languages: &str, embedded: &[bool]) -> anyhow::Result<
             .env("OMP_THREAD_LIMIT", "1")
             .stderr(Stdio::null())
             .output()?;
-        ensure!(output.status.success(), "tesseract failed on {}", image.display());
+        ensure!(
+            output.status.success(),
+            "tesseract failed on {}",
+            image.display()
+        );
         let text = String::from_utf8_lossy(&output.stdout).into_owned();
         // A multi-page TIFF comes back as one text with form feeds between pages.
-        pages.extend(text.split('\u{c}').filter(|p| !p.trim().is_empty() || !is_pdf).map(str::to_owned));
+        pages.extend(
+            text.split('\u{c}')
+                .filter(|p| !p.trim().is_empty() || !is_pdf)
+                .map(str::to_owned),
+        );
     }
     // The command line ends its last page with a form feed; drop the empty remainder.
     while pages.len() > 1 && pages.last().is_some_and(|p| p.trim().is_empty()) {

@@ -52,7 +52,10 @@ fn main() -> anyhow::Result<()> {
     // --- OCR throughput -------------------------------------------------------------------
     let work = tempfile::tempdir()?;
     let images = a4_pages(&born_digital(Some("de")), pages, work.path())?;
-    println!("\nOCR: {} A4 pages at 300 dpi (grey PNG), languages {languages}", images.len());
+    println!(
+        "\nOCR: {} A4 pages at 300 dpi (grey PNG), languages {languages}",
+        images.len()
+    );
     let ours = time(|| {
         let out = Command::new(&eakte)
             .arg("--data")
@@ -75,7 +78,10 @@ fn main() -> anyhow::Result<()> {
     println!("| run | seconds | pages/s | eakte ÷ run |\n|---|---|---|---|");
     for (name, d) in [
         ("eakte extract (2 workers, OSD + OCR)", ours),
-        ("tesseract CLI, 2 processes, OMP_THREAD_LIMIT=1", cli_parallel),
+        (
+            "tesseract CLI, 2 processes, OMP_THREAD_LIMIT=1",
+            cli_parallel,
+        ),
         ("tesseract CLI, 1 process, default OpenMP", cli_openmp),
     ] {
         println!(
@@ -92,7 +98,9 @@ fn main() -> anyhow::Result<()> {
     let mut text_files = Vec::new();
     let mut text_pages = 0usize;
     for (file, result) in candidates.iter().zip(&discovery) {
-        let Some(pages) = result["extraction"]["pages"].as_array() else { continue };
+        let Some(pages) = result["extraction"]["pages"].as_array() else {
+            continue;
+        };
         if pages.iter().all(|p| p["source"] == "text-layer") {
             text_files.push(file.clone());
             text_pages += pages.len();
@@ -139,7 +147,9 @@ fn main() -> anyhow::Result<()> {
         let pool = WorkerPool::new(command.clone(), settings.clone(), 1);
         let (_, base) = pool.extract_measured(&tiny, settings.clone());
         let (result, peak) = pool.extract_measured(file, settings.clone());
-        let (Some(base), Some(peak), Ok(_)) = (base, peak, result) else { continue };
+        let (Some(base), Some(peak), Ok(_)) = (base, peak, result) else {
+            continue;
+        };
         let growth = peak.saturating_sub(base);
         let ratio = growth as f64 / *size as f64;
         if ratio <= 3.0 {
@@ -264,7 +274,11 @@ fn extract_json(
         .args(files)
         .stderr(Stdio::null())
         .output()?;
-    ensure!(out.status.code().is_some(), "eakte extract died: {}", out.status);
+    ensure!(
+        out.status.code().is_some(),
+        "eakte extract died: {}",
+        out.status
+    );
     String::from_utf8_lossy(&out.stdout)
         .lines()
         .map(|l| Ok(serde_json::from_str(l)?))
@@ -284,7 +298,9 @@ fn pdftotext_parallel(files: &[PathBuf], processes: usize) -> anyhow::Result<()>
                             *n += 1;
                             *n - 1
                         };
-                        let Some(file) = files.get(i) else { return Ok(()) };
+                        let Some(file) = files.get(i) else {
+                            return Ok(());
+                        };
                         Command::new("pdftotext")
                             .arg(file)
                             .arg("-")

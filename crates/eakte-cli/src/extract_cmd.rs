@@ -83,13 +83,17 @@ pub fn run(
                 let file = &files[printed];
                 if let Err(e) = &result {
                     failed += 1;
-                    progress.suspend(|| eprintln!("eakte: {}: {e} (code {})", file.display(), e.code()));
+                    progress.suspend(|| {
+                        eprintln!("eakte: {}: {e} (code {})", file.display(), e.code())
+                    });
                 }
                 let mut out = stdout.lock();
                 let written = if json {
                     print_json(&mut out, file, &result, files.len() == 1)
                 } else {
-                    result.as_ref().map_or(Ok(()), |x| print_text(&mut out, file, x, files.len() > 1))
+                    result
+                        .as_ref()
+                        .map_or(Ok(()), |x| print_text(&mut out, file, x, files.len() > 1))
                 };
                 written.context("cannot write to standard output")?;
                 printed += 1;

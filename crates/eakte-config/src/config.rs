@@ -194,9 +194,21 @@ impl Config {
         override_from(&lookup, "EAKTE_EXTRACT_WORKERS", &mut x.workers)?;
         override_from(&lookup, "EAKTE_EXTRACT_LANGUAGES", &mut x.languages)?;
         override_from(&lookup, "EAKTE_EXTRACT_TESSDATA_DIR", &mut x.tessdata_dir)?;
-        override_from(&lookup, "EAKTE_EXTRACT_MAX_MEMORY_BYTES", &mut x.max_memory_bytes)?;
-        override_from(&lookup, "EAKTE_EXTRACT_MAX_CPU_SECONDS", &mut x.max_cpu_seconds)?;
-        override_from(&lookup, "EAKTE_EXTRACT_TIMEOUT_SECONDS", &mut x.timeout_seconds)?;
+        override_from(
+            &lookup,
+            "EAKTE_EXTRACT_MAX_MEMORY_BYTES",
+            &mut x.max_memory_bytes,
+        )?;
+        override_from(
+            &lookup,
+            "EAKTE_EXTRACT_MAX_CPU_SECONDS",
+            &mut x.max_cpu_seconds,
+        )?;
+        override_from(
+            &lookup,
+            "EAKTE_EXTRACT_TIMEOUT_SECONDS",
+            &mut x.timeout_seconds,
+        )?;
         override_from(&lookup, "EAKTE_EXTRACT_MAX_PAGES", &mut x.max_pages)?;
         override_from(
             &lookup,
@@ -290,7 +302,9 @@ impl ExtractConfig {
             return invalid("extract.workers", "must be at most 256");
         }
         let language_ok = |l: &str| {
-            !l.is_empty() && l.len() <= 64 && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+            !l.is_empty()
+                && l.len() <= 64
+                && l.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
         };
         if self.languages.is_empty() || !self.languages.split('+').all(language_ok) {
             return invalid(
@@ -299,7 +313,10 @@ impl ExtractConfig {
             );
         }
         if self.max_memory_bytes < 256 << 20 {
-            return invalid("extract.max_memory_bytes", "must be at least 268435456 (256 MiB)");
+            return invalid(
+                "extract.max_memory_bytes",
+                "must be at least 268435456 (256 MiB)",
+            );
         }
         if !(1..=86_400).contains(&self.max_cpu_seconds) {
             return invalid("extract.max_cpu_seconds", "must be between 1 and 86400");
@@ -314,7 +331,10 @@ impl ExtractConfig {
             return invalid("extract.max_pixels_per_page", "must be between 1 and 2^32");
         }
         if !(1 << 20..=1 << 40).contains(&self.max_decompressed_bytes) {
-            return invalid("extract.max_decompressed_bytes", "must be between 2^20 and 2^40");
+            return invalid(
+                "extract.max_decompressed_bytes",
+                "must be between 2^20 and 2^40",
+            );
         }
         if self.pdftoppm.is_empty() {
             return invalid("extract.pdftoppm", "must name a program");

@@ -65,7 +65,7 @@ pub enum ExtractError {
         detail: String,
     },
     /// The document took longer than the wall-clock limit; its worker was killed and replaced.
-    #[error("timeout: extraction took longer than {seconds} s; the worker was stopped")]
+    #[error("timeout: extraction took longer than {seconds} s and was stopped")]
     Timeout {
         /// The configured limit (`extract.timeout_seconds`).
         seconds: u64,
@@ -140,7 +140,11 @@ mod tests {
         let all = [
             ExtractError::UnsupportedFormat { detail: "x".into() },
             ExtractError::Encrypted,
-            ExtractError::TooManyPixels { width: 1, height: 2, limit: 1 },
+            ExtractError::TooManyPixels {
+                width: 1,
+                height: 2,
+                limit: 1,
+            },
             ExtractError::TooManyPages { pages: 9, limit: 1 },
             ExtractError::DecompressionLimit { limit: 1 },
             ExtractError::MalformedPdf { detail: "x".into() },

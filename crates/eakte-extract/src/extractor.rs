@@ -124,7 +124,10 @@ impl Extractor {
                 pages.push(self.ocr_page(&job, 1, raster, OcrInput::ImageFile));
             }
             Format::Tiff => {
-                for (i, page) in image_file::decode_tiff(&bytes, limits)?.into_iter().enumerate() {
+                for (i, page) in image_file::decode_tiff(&bytes, limits)?
+                    .into_iter()
+                    .enumerate()
+                {
                     let number = i as u32 + 1;
                     pages.push(match page {
                         Ok(raster) => self.ocr_page(&job, number, raster, OcrInput::ImageFile),
@@ -166,6 +169,14 @@ impl Extractor {
                 })?;
             }
         }
+        // Running out of time ends the document: its text would be incomplete.
+        if let Some(e) = pages
+            .iter()
+            .filter_map(|p| p.error.as_ref())
+            .find(|e| matches!(e, ExtractError::Timeout { .. }))
+        {
+            return Err(e.clone());
+        }
         // A document none of whose pages gave text fails with the first page's reason.
         if pages.iter().all(|p| p.text.trim().is_empty())
             && let Some(error) = pages.iter().find_map(|p| p.error.clone())
@@ -197,7 +208,9 @@ impl Extractor {
                 },
             );
         }
-        let result = self.engine(&job.settings).and_then(|engine| engine.recognize(raster));
+        let result = self
+            .engine(&job.settings)
+            .and_then(|engine| engine.recognize(raster));
         match result {
             Ok(ocr) => Page {
                 number,

@@ -88,7 +88,10 @@ pub(crate) type TiffPage = Result<Raster, ExtractError>;
 
 /// Decodes every page of a TIFF. An error that ends the reading of the file (a broken
 /// directory) is an error of the document; an undecodable page is an error of that page only.
-pub(crate) fn decode_tiff(bytes: &[u8], limits: ImageLimits) -> Result<Vec<TiffPage>, ExtractError> {
+pub(crate) fn decode_tiff(
+    bytes: &[u8],
+    limits: ImageLimits,
+) -> Result<Vec<TiffPage>, ExtractError> {
     let mut tiff_limits = tiff::decoder::Limits::default();
     tiff_limits.decoding_buffer_size =
         usize::try_from(alloc_budget(limits.max_pixels)).unwrap_or(usize::MAX);
@@ -128,23 +131,27 @@ fn decode_tiff_page(
             let gray = expand_bilevel(&packed, width, height, true).ok_or_else(short)?;
             return Ok(Raster::gray(gray, ppi));
         }
-        (ColorType::Gray(8), DecodingResult::U8(v)) => {
-            image::DynamicImage::ImageLuma8(image::GrayImage::from_raw(width, height, v).ok_or_else(short)?)
-        }
+        (ColorType::Gray(8), DecodingResult::U8(v)) => image::DynamicImage::ImageLuma8(
+            image::GrayImage::from_raw(width, height, v).ok_or_else(short)?,
+        ),
         (ColorType::Gray(16), DecodingResult::U16(v)) => {
             let v: Vec<u8> = v.iter().take(n).map(|&s| (s >> 8) as u8).collect();
-            image::DynamicImage::ImageLuma8(image::GrayImage::from_raw(width, height, v).ok_or_else(short)?)
+            image::DynamicImage::ImageLuma8(
+                image::GrayImage::from_raw(width, height, v).ok_or_else(short)?,
+            )
         }
-        (ColorType::RGB(8), DecodingResult::U8(v)) => {
-            image::DynamicImage::ImageRgb8(image::RgbImage::from_raw(width, height, v).ok_or_else(short)?)
-        }
+        (ColorType::RGB(8), DecodingResult::U8(v)) => image::DynamicImage::ImageRgb8(
+            image::RgbImage::from_raw(width, height, v).ok_or_else(short)?,
+        ),
         (ColorType::RGB(16), DecodingResult::U16(v)) => {
             let v: Vec<u8> = v.iter().take(n * 3).map(|&s| (s >> 8) as u8).collect();
-            image::DynamicImage::ImageRgb8(image::RgbImage::from_raw(width, height, v).ok_or_else(short)?)
+            image::DynamicImage::ImageRgb8(
+                image::RgbImage::from_raw(width, height, v).ok_or_else(short)?,
+            )
         }
-        (ColorType::RGBA(8), DecodingResult::U8(v)) => {
-            image::DynamicImage::ImageRgba8(image::RgbaImage::from_raw(width, height, v).ok_or_else(short)?)
-        }
+        (ColorType::RGBA(8), DecodingResult::U8(v)) => image::DynamicImage::ImageRgba8(
+            image::RgbaImage::from_raw(width, height, v).ok_or_else(short)?,
+        ),
         (ColorType::GrayA(8), DecodingResult::U8(v)) => image::DynamicImage::ImageLumaA8(
             image::GrayAlphaImage::from_raw(width, height, v).ok_or_else(short)?,
         ),
@@ -160,7 +167,9 @@ fn decode_tiff_page(
                     [0, 1, 2].map(|c| ((255 - u16::from(p[c])) * k / 255) as u8)
                 })
                 .collect();
-            image::DynamicImage::ImageRgb8(image::RgbImage::from_raw(width, height, rgb).ok_or_else(short)?)
+            image::DynamicImage::ImageRgb8(
+                image::RgbImage::from_raw(width, height, rgb).ok_or_else(short)?,
+            )
         }
         (color, _) => {
             return Err(ExtractError::UnsupportedFormat {

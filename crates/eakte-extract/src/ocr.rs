@@ -52,15 +52,14 @@ impl OcrEngine {
     }
 
     fn load(&self) -> Result<Tesseract, ExtractError> {
-        let mut tesseract = Tesseract::new(self.datapath.as_deref(), Some(&self.languages)).map_err(|e| {
-            ExtractError::OcrFailed {
+        let mut tesseract = Tesseract::new(self.datapath.as_deref(), Some(&self.languages))
+            .map_err(|e| ExtractError::OcrFailed {
                 detail: format!(
                     "tesseract could not load the languages {} ({e}); are the \
                      tesseract-ocr-<lang> packages installed?",
                     self.languages
                 ),
-            }
-        })?;
+            })?;
         // The library's default is one uniform block of text; whole pages need the automatic
         // layout analysis that the tesseract command line uses (its default, mode 3).
         tesseract.set_page_seg_mode(PageSegMode::PsmAuto);

@@ -50,7 +50,8 @@ pub(crate) fn extract(
         max_decompressed_size: Some(max_stream),
         ..LoadOptions::default()
     };
-    let document = Document::load_mem_with_options(bytes, options).map_err(|e| map_error(e, limits.max_decompressed_bytes))?;
+    let document = Document::load_mem_with_options(bytes, options)
+        .map_err(|e| map_error(e, limits.max_decompressed_bytes))?;
     // lopdf opens an encrypted file with the empty user password where that works; otherwise
     // it returns the document still locked.
     if document.is_encrypted() && !document.was_encrypted() {
@@ -133,7 +134,9 @@ fn has_pictures(document: &Document, page_id: ObjectId) -> bool {
         return true;
     }
     let content = document.get_page_content(page_id);
-    content.windows(4).any(|w| w[0].is_ascii_whitespace() && &w[1..3] == b"BI" && w[3].is_ascii_whitespace())
+    content
+        .windows(4)
+        .any(|w| w[0].is_ascii_whitespace() && &w[1..3] == b"BI" && w[3].is_ascii_whitespace())
 }
 
 /// The image to OCR for a page: its one embedded image if it decodes directly, else a rendering.
@@ -177,7 +180,9 @@ fn media_box(document: &Document, page_id: ObjectId) -> Option<(f64, f64)> {
             }
             return None;
         }
-        node = document.get_dictionary(node.get(b"Parent").ok()?.as_reference().ok()?).ok()?;
+        node = document
+            .get_dictionary(node.get(b"Parent").ok()?.as_reference().ok()?)
+            .ok()?;
     }
     None
 }
@@ -217,9 +222,15 @@ fn embedded_image(
     check_pixels(width, height, settings.max_pixels_per_page)?;
     let (width, height) = (width as u32, height as u32);
     // The image's resolution on the page, for Tesseract's sense of text size.
-    let ppi = media_box.map(|(w_pt, _)| (f64::from(width) * 72.0 / w_pt).round() as u32).filter(|&p| (50..=2400).contains(&p));
+    let ppi = media_box
+        .map(|(w_pt, _)| (f64::from(width) * 72.0 / w_pt).round() as u32)
+        .filter(|&p| (50..=2400).contains(&p));
     let dict = image.origin_dict;
-    if dict.get(b"ImageMask").and_then(Object::as_bool).unwrap_or(false) {
+    if dict
+        .get(b"ImageMask")
+        .and_then(Object::as_bool)
+        .unwrap_or(false)
+    {
         return Ok(None);
     }
     let filters: Vec<&str> = image.filters.iter().flatten().map(String::as_str).collect();
@@ -233,7 +244,9 @@ fn embedded_image(
             raster.ppi = ppi;
             Some(raster)
         }
-        ["CCITTFaxDecode"] => ccitt_g4(image.content, dict, width, height).map(|g| Raster::gray(g, ppi)),
+        ["CCITTFaxDecode"] => {
+            ccitt_g4(image.content, dict, width, height).map(|g| Raster::gray(g, ppi))
+        }
         [] | ["FlateDecode"] => raw_samples(document, image, width, height)?.map(|mut r| {
             r.ppi = ppi;
             r
@@ -244,16 +257,30 @@ fn embedded_image(
 }
 
 /// Decodes CCITT group 4 data (K < 0) with the `fax` crate; None for group 3 or odd parameters.
-fn ccitt_g4(data: &[u8], dict: &lopdf::Dictionary, width: u32, height: u32) -> Option<image::GrayImage> {
+fn ccitt_g4(
+    data: &[u8],
+    dict: &lopdf::Dictionary,
+    width: u32,
+    height: u32,
+) -> Option<image::GrayImage> {
     let params = match dict.get(b"DecodeParms").ok()? {
         Object::Dictionary(d) => d,
         Object::Array(a) => a.first()?.as_dict().ok()?,
         _ => return None,
     };
     let k = params.get(b"K").and_then(Object::as_i64).unwrap_or(0);
-    let columns = params.get(b"Columns").and_then(Object::as_i64).unwrap_or(1728);
-    let black_is_1 = params.get(b"BlackIs1").and_then(Object::as_bool).unwrap_or(false);
-    let byte_align = params.get(b"EncodedByteAlign").and_then(Object::as_bool).unwrap_or(false);
+    let columns = params
+        .get(b"Columns")
+        .and_then(Object::as_i64)
+        .unwrap_or(1728);
+    let black_is_1 = params
+        .get(b"BlackIs1")
+        .and_then(Object::as_bool)
+        .unwrap_or(false);
+    let byte_align = params
+        .get(b"EncodedByteAlign")
+        .and_then(Object::as_bool)
+        .unwrap_or(false);
     if k >= 0 || byte_align || columns != i64::from(width) {
         return None;
     }
@@ -267,7 +294,10 @@ fn ccitt_g4(data: &[u8], dict: &lopdf::Dictionary, width: u32, height: u32) -> O
         rows += 1;
     })?;
     // Pad rows an encoder left out at the end (they are white).
-    pixels.resize(width as usize * height as usize, if black_is_1 { 0 } else { 255 });
+    pixels.resize(
+        width as usize * height as usize,
+        if black_is_1 { 0 } else { 255 },
+    );
     image::GrayImage::from_raw(width, height, pixels)
 }
 
@@ -296,8 +326,12 @@ fn raw_samples(
     };
     let bits = image.bits_per_component.unwrap_or(8);
     let decode_inverted = matches!(dict.get(b"Decode"), Ok(Object::Array(a)) if a.first().and_then(number) == Some(1.0));
-    let stream = document.get_object(image.id).and_then(Object::as_stream).map_err(malformed)?;
-    let needed = (width as usize * components as usize * bits as usize).div_ceil(8) * height as usize;
+    let stream = document
+        .get_object(image.id)
+        .and_then(Object::as_stream)
+        .map_err(malformed)?;
+    let needed =
+        (width as usize * components as usize * bits as usize).div_ceil(8) * height as usize;
     if !matches!((components, bits), (1, 1) | (1, 8) | (3, 8)) {
         return Ok(None);
     }
@@ -313,7 +347,9 @@ fn raw_samples(
         return Ok(None);
     }
     let raster = match (components, bits) {
-        (1, 1) => expand_bilevel(&samples, width, height, !decode_inverted).map(|g| Raster::gray(g, None)),
+        (1, 1) => {
+            expand_bilevel(&samples, width, height, !decode_inverted).map(|g| Raster::gray(g, None))
+        }
         (1, 8) => {
             let mut v = samples[..needed].to_vec();
             if decode_inverted {
@@ -335,7 +371,16 @@ fn render(path: &Path, number: u32, job: &Job) -> Result<Raster, ExtractError> {
     let out = dir.path().join("page");
     let page = number.to_string();
     let mut child = Command::new(&settings.pdftoppm)
-        .args(["-r", &RENDER_DPI.to_string(), "-gray", "-singlefile", "-f", &page, "-l", &page])
+        .args([
+            "-r",
+            &RENDER_DPI.to_string(),
+            "-gray",
+            "-singlefile",
+            "-f",
+            &page,
+            "-l",
+            &page,
+        ])
         .arg(path)
         .arg(&out)
         .stdin(Stdio::null())
@@ -365,7 +410,11 @@ fn render(path: &Path, number: u32, job: &Job) -> Result<Raster, ExtractError> {
         use std::io::{Read, Seek};
         let _ = stderr.rewind();
         let _ = stderr.take(4096).read_to_string(&mut message);
-        let last = message.lines().rev().find(|l| !l.trim().is_empty()).unwrap_or("no message");
+        let last = message
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("no message");
         return Err(ExtractError::RenderFailed {
             detail: format!("pdftoppm ended with {status}: {last}"),
         });
@@ -373,11 +422,15 @@ fn render(path: &Path, number: u32, job: &Job) -> Result<Raster, ExtractError> {
     let bytes = std::fs::read(&rendered).map_err(ExtractError::io)?;
     let (w, h) = ImageReader::with_format(Cursor::new(&bytes), ImageFormat::Pnm)
         .into_dimensions()
-        .map_err(|e| ExtractError::RenderFailed { detail: e.to_string() })?;
+        .map_err(|e| ExtractError::RenderFailed {
+            detail: e.to_string(),
+        })?;
     check_pixels(w.into(), h.into(), settings.max_pixels_per_page)?;
     let image = ImageReader::with_format(Cursor::new(&bytes), ImageFormat::Pnm)
         .decode()
-        .map_err(|e| ExtractError::RenderFailed { detail: e.to_string() })?;
+        .map_err(|e| ExtractError::RenderFailed {
+            detail: e.to_string(),
+        })?;
     Ok(Raster::from_dynamic(image, Some(RENDER_DPI)))
 }
 
@@ -389,6 +442,8 @@ mod tests {
     fn text_layer_usability() {
         assert!(usable("Meldebescheinigung für Jürgen Müller"));
         assert!(!usable("  3  "));
-        assert!(!usable("\u{fffd}\u{fffd}\u{fffd}\u{fffd}\u{fffd}abcdefghijk\u{fffd}\u{fffd}\u{fffd}\u{fffd}"));
+        assert!(!usable(
+            "\u{fffd}\u{fffd}\u{fffd}\u{fffd}\u{fffd}abcdefghijk\u{fffd}\u{fffd}\u{fffd}\u{fffd}"
+        ));
     }
 }

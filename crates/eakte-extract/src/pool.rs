@@ -117,7 +117,10 @@ impl WorkerPool {
                     state.busy += 1;
                     break None;
                 }
-                state = self.freed.wait(state).unwrap_or_else(PoisonError::into_inner);
+                state = self
+                    .freed
+                    .wait(state)
+                    .unwrap_or_else(PoisonError::into_inner);
             }
         };
         let outcome = match worker.map_or_else(|| Worker::spawn(&self.command), Ok) {
@@ -305,6 +308,7 @@ fn classify(
     let out_of_memory = tail.iter().any(|l| {
         l.contains("memory allocation of")
             || l.contains("bad_alloc")
+            || l.contains("malloc fail")
             || l.contains("Out of memory")
             || l.contains("Cannot allocate memory")
     });
@@ -335,6 +339,78 @@ fn classify(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use eakte_config::ExtractConfig;
+
+    /// A pool whose "worker" is a shell command, to see how the pool handles workers that hang,
+    /// die or are stopped by the kernel.
+    fn pool_of(script: &str, timeout_seconds: u64) -> WorkerPool {
+        let mut settings = JobSettings::from(&ExtractConfig::default());
+        settings.timeout_seconds = timeout_seconds;
+        let command = WorkerCommand {
+            program: "sh".into(),
+            args: vec!["-c".into(), script.into()],
+        };
+        WorkerPool::new(command, settings, 1)
+    }
+
+    #[test]
+    fn a_hanging_worker_is_killed_at_the_deadline_and_replaced() {
+        // The worker starts a grandchild too; the kill takes the whole process group.
+        let pool = pool_of("sleep 600 & sleep 600", 1);
+        let start = Instant::now();
+        let e = pool.extract(Path::new("/dev/null")).unwrap_err();
+        assert_eq!(e, ExtractError::Timeout { seconds: 1 });
+        assert!(start.elapsed() < Duration::from_secs(30));
+        assert_eq!(pool.replaced(), 1);
+        // The next document gets a new worker (which hangs again, being the same script).
+        assert_eq!(
+            pool.extract(Path::new("/dev/null")).unwrap_err().code(),
+            "timeout"
+        );
+        assert_eq!(pool.replaced(), 2);
+    }
+
+    #[test]
+    fn a_dying_worker_is_named_with_its_last_words() {
+        let pool = pool_of("echo 'parser exploded' >&2; exit 3", 10);
+        let e = pool.extract(Path::new("/dev/null")).unwrap_err();
+        assert_eq!(e.code(), "worker_crashed");
+        assert!(e.to_string().contains("parser exploded"), "{e}");
+        assert!(e.to_string().contains("exit status: 3"), "{e}");
+        let pool = pool_of("kill -XCPU $$", 10);
+        assert_eq!(
+            pool.extract(Path::new("/dev/null")).unwrap_err().code(),
+            "cpu_limit"
+        );
+        let pool = pool_of(
+            "echo 'memory allocation of 1048576 bytes failed' >&2; kill -ABRT $$",
+            10,
+        );
+        assert_eq!(
+            pool.extract(Path::new("/dev/null")).unwrap_err().code(),
+            "memory_limit"
+        );
+    }
+
+    #[test]
+    fn stray_output_is_a_crash_not_an_answer() {
+        let pool = pool_of("echo 'Warning: something'; sleep 600", 10);
+        let e = pool.extract(Path::new("/dev/null")).unwrap_err();
+        assert_eq!(e.code(), "worker_crashed", "{e}");
+    }
+
+    #[test]
+    fn a_missing_worker_program_is_an_io_error() {
+        let settings = JobSettings::from(&ExtractConfig::default());
+        let command = WorkerCommand {
+            program: "/nonexistent/eakte".into(),
+            args: vec![],
+        };
+        let pool = WorkerPool::new(command, settings, 2);
+        let e = pool.extract(Path::new("/dev/null")).unwrap_err();
+        assert_eq!(e.code(), "io");
+        assert!(e.to_string().contains("/nonexistent/eakte"), "{e}");
+    }
 
     #[test]
     fn deaths_are_named() {
@@ -342,6 +418,15 @@ mod tests {
         assert_eq!(classify(signal(24), &[], 5, 1).code(), "cpu_limit");
         let oom = ["memory allocation of 123456 bytes failed".to_owned()];
         assert_eq!(classify(signal(6), &oom, 5, 1).code(), "memory_limit");
+        // Leptonica reports a failed allocation, then Tesseract uses the missing image.
+        let leptonica = [
+            "Error in pixCreateNoInit: pixdata_malloc fail for data".to_owned(),
+            "Error in pixGetWpl: pix not defined".to_owned(),
+        ];
+        assert_eq!(
+            classify(signal(11), &leptonica, 5, 1).code(),
+            "memory_limit"
+        );
         let overflow = ["thread 'main' has overflowed its stack".to_owned()];
         let e = classify(signal(6), &overflow, 5, 1);
         assert_eq!(e.code(), "worker_crashed");

@@ -71,7 +71,10 @@ pub(crate) fn read_frame<T: DeserializeOwned>(input: &mut impl Read) -> io::Resu
     }
     let len = u32::from_le_bytes([header[4], header[5], header[6], header[7]]);
     if len > MAX_FRAME_BYTES {
-        return Err(io::Error::new(io::ErrorKind::InvalidData, "frame too large"));
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidData,
+            "frame too large",
+        ));
     }
     let mut body = Vec::new();
     input.take(u64::from(len)).read_to_end(&mut body)?;
@@ -91,7 +94,11 @@ mod tests {
     fn frames_round_trip_and_damage_is_noticed() {
         let mut buf = Vec::new();
         write_frame(&mut buf, &Response::Failed(ExtractError::Encrypted)).unwrap();
-        write_frame(&mut buf, &Response::Failed(ExtractError::Timeout { seconds: 3 })).unwrap();
+        write_frame(
+            &mut buf,
+            &Response::Failed(ExtractError::Timeout { seconds: 3 }),
+        )
+        .unwrap();
         let mut r = buf.as_slice();
         assert!(matches!(
             read_frame(&mut r).unwrap(),

@@ -106,7 +106,12 @@ pub(crate) fn check_pixels(width: u64, height: u64, limit: u64) -> Result<(), Ex
 
 /// Expands 1-bit rows (most significant bit first, each row padded to whole bytes, 1 = white)
 /// to 8-bit grey.
-pub(crate) fn expand_bilevel(packed: &[u8], width: u32, height: u32, one_is_white: bool) -> Option<GrayImage> {
+pub(crate) fn expand_bilevel(
+    packed: &[u8],
+    width: u32,
+    height: u32,
+    one_is_white: bool,
+) -> Option<GrayImage> {
     let stride = (width as usize).div_ceil(8);
     if packed.len() < stride.checked_mul(height as usize)? {
         return None;
@@ -131,7 +136,10 @@ mod tests {
         assert!(check_pixels(2480, 3508, 100_000_000).is_ok());
         let err = check_pixels(20_000, 20_000, 100_000_000).unwrap_err();
         assert_eq!(err.code(), "too_many_pixels");
-        assert_eq!(check_pixels(0, 5, 10).unwrap_err().code(), "malformed_image");
+        assert_eq!(
+            check_pixels(0, 5, 10).unwrap_err().code(),
+            "malformed_image"
+        );
     }
 
     #[test]

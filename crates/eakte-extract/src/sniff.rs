@@ -33,7 +33,11 @@ impl Format {
         if memchr::memmem::find(head, b"%PDF-").is_some() {
             return Ok(Self::Pdf);
         }
-        if head.starts_with(b"II*\0") || head.starts_with(b"MM\0*") || head.starts_with(b"II+\0") || head.starts_with(b"MM\0+") {
+        if head.starts_with(b"II*\0")
+            || head.starts_with(b"MM\0*")
+            || head.starts_with(b"II+\0")
+            || head.starts_with(b"MM\0+")
+        {
             return Ok(Self::Tiff);
         }
         if head.starts_with(b"\x89PNG\r\n\x1a\n") {
@@ -67,8 +71,14 @@ impl Format {
 /// refusal says what the file is.
 fn known_other(head: &[u8]) -> Option<&'static str> {
     let magic: &[(&[u8], &str)] = &[
-        (b"PK\x03\x04", "a ZIP container (office document or archive)"),
-        (b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1", "an OLE2 file (old Office document or Outlook message)"),
+        (
+            b"PK\x03\x04",
+            "a ZIP container (office document or archive)",
+        ),
+        (
+            b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1",
+            "an OLE2 file (old Office document or Outlook message)",
+        ),
         (b"GIF8", "a GIF image"),
         (b"BM", "a BMP image"),
         (b"\x1f\x8b", "a gzip archive"),
@@ -90,16 +100,39 @@ mod tests {
     #[test]
     fn formats_are_told_by_their_bytes() {
         assert_eq!(Format::sniff(b"%PDF-1.7\n...").unwrap(), Format::Pdf);
-        assert_eq!(Format::sniff(b"garbage before %PDF-1.4").unwrap(), Format::Pdf);
+        assert_eq!(
+            Format::sniff(b"garbage before %PDF-1.4").unwrap(),
+            Format::Pdf
+        );
         assert_eq!(Format::sniff(b"II*\0\x08\0\0\0").unwrap(), Format::Tiff);
         assert_eq!(Format::sniff(b"MM\0*\0\0\0\x08").unwrap(), Format::Tiff);
-        assert_eq!(Format::sniff(b"\x89PNG\r\n\x1a\n....").unwrap(), Format::Png);
-        assert_eq!(Format::sniff(&[0xff, 0xd8, 0xff, 0xe0]).unwrap(), Format::Jpeg);
-        assert_eq!(Format::sniff("Grüße aus Köln\n".as_bytes()).unwrap(), Format::Text);
-        assert!(Format::sniff(b"PK\x03\x04rest").unwrap_err().contains("ZIP"));
+        assert_eq!(
+            Format::sniff(b"\x89PNG\r\n\x1a\n....").unwrap(),
+            Format::Png
+        );
+        assert_eq!(
+            Format::sniff(&[0xff, 0xd8, 0xff, 0xe0]).unwrap(),
+            Format::Jpeg
+        );
+        assert_eq!(
+            Format::sniff("Grüße aus Köln\n".as_bytes()).unwrap(),
+            Format::Text
+        );
+        assert!(
+            Format::sniff(b"PK\x03\x04rest")
+                .unwrap_err()
+                .contains("ZIP")
+        );
         assert!(Format::sniff(b"").unwrap_err().contains("empty"));
-        assert!(Format::sniff(&[0u8, 1, 2, 3, 0, 0, 7]).unwrap_err().contains("binary"));
+        assert!(
+            Format::sniff(&[0u8, 1, 2, 3, 0, 0, 7])
+                .unwrap_err()
+                .contains("binary")
+        );
         // A PDF without its header is still read as one (and then found damaged or not).
-        assert_eq!(Format::sniff(b"\xff\xff\n1 0 obj\n<<>>\nendobj\n\0").unwrap(), Format::Pdf);
+        assert_eq!(
+            Format::sniff(b"\xff\xff\n1 0 obj\n<<>>\nendobj\n\0").unwrap(),
+            Format::Pdf
+        );
     }
 }

@@ -51,11 +51,17 @@ mod tests {
     fn utf8_and_windows_1252_are_told_apart() {
         let german = "Straße, Größe, Übermittlung\r\n";
         let (text, enc) = decode(german.as_bytes());
-        assert_eq!((text.as_str(), enc), ("Straße, Größe, Übermittlung\n", "UTF-8"));
+        assert_eq!(
+            (text.as_str(), enc),
+            ("Straße, Größe, Übermittlung\n", "UTF-8")
+        );
         let (cp1252, _, _) = WINDOWS_1252.encode(german);
         assert!(std::str::from_utf8(&cp1252).is_err());
         let (text, enc) = decode(&cp1252);
-        assert_eq!((text.as_str(), enc), ("Straße, Größe, Übermittlung\n", "windows-1252"));
+        assert_eq!(
+            (text.as_str(), enc),
+            ("Straße, Größe, Übermittlung\n", "windows-1252")
+        );
         // The euro sign is 0x80 in Windows-1252, not a control character.
         assert_eq!(decode(b"5 \x80").0, "5 €");
         assert!(looks_like_text(&cp1252));

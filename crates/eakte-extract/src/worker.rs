@@ -74,7 +74,11 @@ fn peak_rss_bytes() -> Option<u64> {
 /// life, so the next document needs a higher one.
 fn apply_limits(settings: &JobSettings) -> io::Result<()> {
     let (_, as_hard) = rlimit::getrlimit(Resource::AS)?;
-    rlimit::setrlimit(Resource::AS, settings.max_memory_bytes.min(as_hard), as_hard)?;
+    rlimit::setrlimit(
+        Resource::AS,
+        settings.max_memory_bytes.min(as_hard),
+        as_hard,
+    )?;
     let used = rustix::time::clock_gettime(rustix::time::ClockId::ProcessCPUTime);
     let used = u64::try_from(used.tv_sec).unwrap_or(0) + 1;
     let (_, cpu_hard) = rlimit::getrlimit(Resource::CPU)?;

@@ -88,7 +88,9 @@ impl OsdDetector {
         let bpp =
             c_int::try_from(bytes_per_pixel).map_err(|_| OsdError::Input("bad pixel size"))?;
         if !(bpp == 1 || bpp == 3 || bpp == 4) || w == 0 || h == 0 {
-            return Err(OsdError::Input("pixel layout must be 1, 3 or 4 bytes per pixel"));
+            return Err(OsdError::Input(
+                "pixel layout must be 1, 3 or 4 bytes per pixel",
+            ));
         }
         let line = w
             .checked_mul(bpp)
@@ -98,7 +100,9 @@ impl OsdDetector {
             .and_then(|l| l.checked_mul(usize::try_from(h).ok()?))
             .ok_or(OsdError::Input("image too large"))?;
         if pixels.len() != expected {
-            return Err(OsdError::Input("pixel buffer does not match the image size"));
+            return Err(OsdError::Input(
+                "pixel buffer does not match the image size",
+            ));
         }
         let mut degrees: c_int = 0;
         let mut confidence: f32 = 0.0;

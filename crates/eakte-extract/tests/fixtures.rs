@@ -1,0 +1,303 @@
+//! Extraction of the project's own fixtures (`fixtures/extract`, rendered from known text), in
+//! process: every path through PDF, TIFF, PNG, JPEG and text, with the text as ground truth.
+
+use std::path::{Path, PathBuf};
+
+use eakte_config::ExtractConfig;
+use eakte_extract::{ExtractError, Extraction, Extractor, JobSettings, OcrInput, PageSource};
+
+fn fixture(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../fixtures/extract")
+        .join(name)
+}
+
+fn truth(name: &str) -> String {
+    std::fs::read_to_string(fixture(name)).unwrap()
+}
+
+fn settings() -> JobSettings {
+    JobSettings::from(&ExtractConfig::default())
+}
+
+fn extract(name: &str) -> Result<Extraction, ExtractError> {
+    Extractor::new().extract_file(&fixture(name), settings())
+}
+
+/// Character error rate with whitespace collapsed.
+fn cer(text: &str, truth: &str) -> f64 {
+    let norm = |t: &str| t.split_whitespace().collect::<Vec<_>>().join(" ");
+    let (text, truth) = (norm(text), norm(truth));
+    strsim::levenshtein(&text, &truth) as f64 / truth.chars().count() as f64
+}
+
+/// An OCR'd page: German text read almost exactly, umlauts and ß included.
+fn assert_ocr_page(extraction: &Extraction, page: usize, truth_file: &str, input: OcrInput) {
+    let p = &extraction.pages[page];
+    assert_eq!(p.source, PageSource::Ocr, "{p:?}");
+    assert_eq!(p.ocr_input, Some(input));
+    let rate = cer(&p.text, &truth(truth_file));
+    assert!(
+        rate <= 0.02,
+        "CER {rate} for page {} of {truth_file}:\n{}",
+        p.number,
+        p.text
+    );
+    assert!(p.confidence.is_some_and(|c| c > 70.0), "{:?}", p.confidence);
+    assert!(p.error.is_none());
+}
+
+#[test]
+fn png_at_300_dpi_is_ocrd_with_umlauts() {
+    let x = extract("german-300dpi.png").unwrap();
+    assert_eq!(x.media_type, "image/png");
+    assert_eq!(x.pages.len(), 1);
+    assert_ocr_page(&x, 0, "german.txt", OcrInput::ImageFile);
+    for word in [
+        "Müller",
+        "Größe",
+        "Übermittlung",
+        "Öffnungszeiten",
+        "Grüßen",
+        "Ärztin",
+    ] {
+        assert!(
+            x.pages[0].text.contains(word),
+            "{word} missing:\n{}",
+            x.pages[0].text
+        );
+    }
+    assert_eq!(x.pages[0].rotation, 0);
+    assert_eq!(x.language.as_deref(), Some("deu"));
+    assert_eq!(x.ocr_languages, "deu+eng");
+}
+
+#[test]
+fn multi_page_tiff_g4_gives_every_page() {
+    let x = extract("german-300dpi-g4.tif").unwrap();
+    assert_eq!(x.media_type, "image/tiff");
+    assert_eq!(x.pages.len(), 2);
+    assert_ocr_page(&x, 0, "german.txt", OcrInput::ImageFile);
+    assert_ocr_page(&x, 1, "german-page2.txt", OcrInput::ImageFile);
+    assert_eq!(x.pages[1].number, 2);
+}
+
+#[test]
+fn image_only_pdfs_are_ocrd_from_their_embedded_image() {
+    for name in ["german-scan.pdf", "german-scan-jpeg.pdf"] {
+        let x = extract(name).unwrap();
+        assert_eq!(x.media_type, "application/pdf");
+        assert_eq!(x.pages.len(), 1, "{name}");
+        assert_ocr_page(&x, 0, "german.txt", OcrInput::EmbeddedImage);
+    }
+}
+
+#[test]
+fn a_page_whose_images_cannot_be_taken_directly_is_rendered() {
+    // The JPEG scan with its image placed a second time under another name: two images on
+    // the page, so the page is rendered at 300 dpi by pdftoppm instead.
+    let mut doc = lopdf::Document::load(fixture("german-scan-jpeg.pdf")).unwrap();
+    let page_id = *doc.get_pages().values().next().unwrap();
+    let (resources, _) = doc.get_page_resources(page_id).unwrap();
+    let xobject_ref = resources.unwrap().get(b"XObject").unwrap().clone();
+    let xobjects = match xobject_ref {
+        lopdf::Object::Reference(id) => doc.get_dictionary_mut(id).unwrap(),
+        _ => {
+            let resources_id = doc
+                .get_dictionary(page_id)
+                .unwrap()
+                .get(b"Resources")
+                .unwrap()
+                .as_reference();
+            match resources_id {
+                Ok(id) => doc
+                    .get_dictionary_mut(id)
+                    .unwrap()
+                    .get_mut(b"XObject")
+                    .unwrap()
+                    .as_dict_mut()
+                    .unwrap(),
+                Err(_) => doc
+                    .get_dictionary_mut(page_id)
+                    .unwrap()
+                    .get_mut(b"Resources")
+                    .unwrap()
+                    .as_dict_mut()
+                    .unwrap()
+                    .get_mut(b"XObject")
+                    .unwrap()
+                    .as_dict_mut()
+                    .unwrap(),
+            }
+        }
+    };
+    let (_, image) = xobjects
+        .iter()
+        .next()
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .unwrap();
+    xobjects.set("Copy", image);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("two-images.pdf");
+    doc.save(&path).unwrap();
+    let x = Extractor::new().extract_file(&path, settings()).unwrap();
+    assert_ocr_page(&x, 0, "german.txt", OcrInput::Rendered);
+}
+
+#[test]
+fn born_digital_pdf_text_layer_is_exact() {
+    let x = extract("german-born-digital-2p.pdf").unwrap();
+    assert_eq!(x.pages.len(), 2);
+    for (page, truth_file) in x.pages.iter().zip(["german.txt", "german-page2.txt"]) {
+        assert_eq!(page.source, PageSource::TextLayer);
+        assert_eq!(page.confidence, None);
+        assert_eq!(cer(&page.text, &truth(truth_file)), 0.0, "{}", page.text);
+    }
+    assert_eq!(x.ocr_languages, "");
+}
+
+#[test]
+fn a_rotated_page_is_turned_upright_before_ocr() {
+    let x = extract("german-rotated-90.png").unwrap();
+    // The fixture is the page turned 90° clockwise; turning it 270° more makes it upright.
+    assert_eq!(x.pages[0].rotation, 270);
+    assert_ocr_page(&x, 0, "german.txt", OcrInput::ImageFile);
+}
+
+#[test]
+fn encrypted_pdfs_open_with_the_empty_password_only() {
+    assert_eq!(
+        extract("encrypted-user-password.pdf").unwrap_err(),
+        ExtractError::Encrypted
+    );
+    let x = extract("encrypted-empty-user.pdf").unwrap();
+    assert_eq!(cer(&x.pages[0].text, &truth("german.txt")), 0.0);
+}
+
+#[test]
+fn a_truncated_pdf_is_malformed() {
+    let e = extract("malformed-truncated.pdf").unwrap_err();
+    assert_eq!(e.code(), "malformed_pdf", "{e}");
+}
+
+#[test]
+fn text_files_in_utf8_and_windows_1252() {
+    for name in ["german-utf8.txt", "german-cp1252.txt"] {
+        let x = extract(name).unwrap();
+        assert_eq!(x.media_type, "text/plain");
+        assert_eq!(x.pages[0].source, PageSource::PlainText);
+        assert_eq!(x.pages[0].text, truth("german.txt"), "{name}");
+    }
+}
+
+#[test]
+fn an_image_bomb_is_refused_before_decoding() {
+    // A white 20000 × 20000 PNG (400 megapixels in a few kilobytes): refused from its header,
+    // nothing allocated for its pixels.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bomb.png");
+    {
+        let file = std::io::BufWriter::new(std::fs::File::create(&path).unwrap());
+        let mut encoder = png::Encoder::new(file, 20_000, 20_000);
+        encoder.set_color(png::ColorType::Grayscale);
+        encoder.set_depth(png::BitDepth::One);
+        encoder.set_compression(png::Compression::Fastest);
+        let mut writer = encoder
+            .write_header()
+            .unwrap()
+            .into_stream_writer()
+            .unwrap();
+        let row = vec![0xffu8; 2500];
+        for _ in 0..20_000 {
+            std::io::Write::write_all(&mut writer, &row).unwrap();
+        }
+        writer.finish().unwrap();
+    }
+    let size = std::fs::metadata(&path).unwrap().len();
+    assert!(size < 1 << 20, "the bomb is small: {size} bytes");
+    let e = Extractor::new()
+        .extract_file(&path, settings())
+        .unwrap_err();
+    assert_eq!(
+        e,
+        ExtractError::TooManyPixels {
+            width: 20_000,
+            height: 20_000,
+            limit: 100_000_000
+        }
+    );
+}
+
+#[test]
+fn the_pixel_limit_applies_to_pdf_images_and_renderings() {
+    let mut small = settings();
+    small.max_pixels_per_page = 1_000_000;
+    let e = Extractor::new()
+        .extract_file(&fixture("german-scan.pdf"), small)
+        .unwrap_err();
+    assert_eq!(e.code(), "too_many_pixels", "{e}");
+}
+
+#[test]
+fn the_page_limit_refuses_long_documents() {
+    let mut one = settings();
+    one.max_pages = 1;
+    for name in ["german-born-digital-2p.pdf", "german-300dpi-g4.tif"] {
+        let e = Extractor::new()
+            .extract_file(&fixture(name), one.clone())
+            .unwrap_err();
+        assert_eq!(e.code(), "too_many_pages", "{name}: {e}");
+    }
+}
+
+#[test]
+fn unsupported_and_empty_files_are_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let zip = dir.path().join("letter.docx");
+    std::fs::write(&zip, b"PK\x03\x04\x14\x00rest of an office document").unwrap();
+    let e = Extractor::new().extract_file(&zip, settings()).unwrap_err();
+    assert_eq!(e.code(), "unsupported_format");
+    assert!(e.to_string().contains("ZIP"), "{e}");
+    let empty = dir.path().join("empty.pdf");
+    std::fs::write(&empty, b"").unwrap();
+    let e = Extractor::new()
+        .extract_file(&empty, settings())
+        .unwrap_err();
+    assert!(e.to_string().contains("empty"), "{e}");
+    let missing = Extractor::new()
+        .extract_file(&dir.path().join("nope"), settings())
+        .unwrap_err();
+    assert_eq!(missing.code(), "io");
+}
+
+#[test]
+fn a_document_past_its_deadline_stops_with_a_timeout() {
+    let mut none = settings();
+    none.timeout_seconds = 0;
+    let e = Extractor::new()
+        .extract_file(&fixture("german-300dpi.png"), none)
+        .unwrap_err();
+    assert_eq!(e, ExtractError::Timeout { seconds: 0 });
+}
+
+#[test]
+fn one_extractor_serves_documents_in_other_languages() {
+    let mut extractor = Extractor::new();
+    let mut english = settings();
+    english.languages = "eng".into();
+    let x = extractor
+        .extract_file(&fixture("german-300dpi.png"), english)
+        .unwrap();
+    assert_eq!(x.ocr_languages, "eng");
+    let x = extractor
+        .extract_file(&fixture("german-300dpi.png"), settings())
+        .unwrap();
+    assert_eq!(x.ocr_languages, "deu+eng");
+    assert!(x.pages[0].text.contains("Müller"));
+    let mut unknown = settings();
+    unknown.languages = "xxx".into();
+    let e = extractor
+        .extract_file(&fixture("german-300dpi.png"), unknown)
+        .unwrap_err();
+    assert_eq!(e.code(), "ocr_failed", "{e}");
+}
