@@ -38,6 +38,9 @@ const KNOWN_CODES: &[&str] = &[
 /// low enough to bound the run if a worker hung.
 const TIMEOUT_SECONDS: &str = "120";
 
+/// The bound on the whole corpus run (it takes about a minute on two cores).
+const MAX_RUN: std::time::Duration = std::time::Duration::from_secs(20 * 60);
+
 fn main() -> anyhow::Result<()> {
     let mut args = std::env::args().skip(1);
     let mut eakte = None;
@@ -63,23 +66,46 @@ fn main() -> anyhow::Result<()> {
     // One run over the whole corpus, as a scanning station's backlog would arrive.
     let data = tempfile::tempdir()?;
     let start = Instant::now();
-    let output = Command::new(&eakte)
+    let mut child = Command::new(&eakte)
         .arg("--data")
         .arg(data.path())
         .args(["extract", "--json", "--lang", &languages])
         .args(&files)
         .env("EAKTE_EXTRACT_TIMEOUT_SECONDS", TIMEOUT_SECONDS)
         .stdin(Stdio::null())
-        .stderr(Stdio::piped())
-        .output()
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
         .context("cannot run eakte extract")?;
+    let mut stdout = child.stdout.take().context("stdout")?;
+    let reader = std::thread::spawn(move || {
+        let mut out = Vec::new();
+        std::io::Read::read_to_end(&mut stdout, &mut out).map(|_| out)
+    });
+    // The whole run is bounded: a hang anywhere is a failure of the check, not of CI's patience.
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break Some(status);
+        }
+        if start.elapsed() > MAX_RUN {
+            child.kill()?;
+            child.wait()?;
+            break None;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    };
+    let stdout = reader.join().expect("reader thread")?;
     let elapsed = start.elapsed();
     let mut problems = Vec::new();
-    if output.status.code().is_none() {
-        problems.push(format!("eakte extract itself died: {}", output.status));
+    match status {
+        None => problems.push(format!("eakte extract did not finish within {MAX_RUN:?}")),
+        Some(status) if status.code().is_none() => {
+            problems.push(format!("eakte extract itself died: {status}"))
+        }
+        Some(_) => {}
     }
     let mut results: HashMap<String, Value> = HashMap::new();
-    for line in String::from_utf8_lossy(&output.stdout).lines() {
+    for line in String::from_utf8_lossy(&stdout).lines() {
         let value: Value =
             serde_json::from_str(line).context("eakte printed a line that is not JSON")?;
         let file = value["file"]

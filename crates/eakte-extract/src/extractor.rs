@@ -87,9 +87,21 @@ impl Extractor {
         path: &Path,
         settings: JobSettings,
     ) -> Result<Extraction, ExtractError> {
-        let bytes = std::fs::read(path).map_err(|e| ExtractError::Io {
+        let cannot_read = |e: &dyn std::fmt::Display| ExtractError::Io {
             detail: format!("cannot read {}: {e}", path.display()),
-        })?;
+        };
+        // Not a FIFO or device that never ends, and nothing the worker could not hold.
+        let meta = std::fs::metadata(path).map_err(|e| cannot_read(&e))?;
+        if !meta.is_file() {
+            return Err(cannot_read(&"not a regular file"));
+        }
+        if meta.len() > settings.max_memory_bytes / 4 {
+            return Err(cannot_read(&format!(
+                "{} bytes is more than a quarter of the worker's memory limit",
+                meta.len()
+            )));
+        }
+        let bytes = std::fs::read(path).map_err(|e| cannot_read(&e))?;
         let format =
             Format::sniff(&bytes).map_err(|detail| ExtractError::UnsupportedFormat { detail })?;
         let job = Job {
@@ -124,16 +136,13 @@ impl Extractor {
                 pages.push(self.ocr_page(&job, 1, raster, OcrInput::ImageFile));
             }
             Format::Tiff => {
-                for (i, page) in image_file::decode_tiff(&bytes, limits)?
-                    .into_iter()
-                    .enumerate()
-                {
-                    let number = i as u32 + 1;
+                image_file::decode_tiff(&bytes, limits, |number, page| {
                     pages.push(match page {
                         Ok(raster) => self.ocr_page(&job, number, raster, OcrInput::ImageFile),
                         Err(e) => Page::failed(number, e),
                     });
-                }
+                    stop_on_timeout(&pages)
+                })?;
             }
             Format::Pdf => {
                 pdf::extract(path, &bytes, &job, |number, page| {
@@ -161,11 +170,7 @@ impl Extractor {
                         }
                         PdfPage::Image(Err(e)) => Page::failed(number, e),
                     });
-                    // A page that ran out of time ends the document: the rest would too.
-                    match pages.last().and_then(|p| p.error.as_ref()) {
-                        Some(e @ ExtractError::Timeout { .. }) => Err(e.clone()),
-                        _ => Ok(()),
-                    }
+                    stop_on_timeout(&pages)
                 })?;
             }
         }
@@ -237,6 +242,14 @@ impl Extractor {
             self.ocr = Some(OcrEngine::new(datapath, &settings.languages)?);
         }
         Ok(self.ocr.as_mut().expect("engine was just loaded"))
+    }
+}
+
+/// A page that ran out of time ends the document: the rest would too.
+fn stop_on_timeout(pages: &[Page]) -> Result<(), ExtractError> {
+    match pages.last().and_then(|p| p.error.as_ref()) {
+        Some(e @ ExtractError::Timeout { .. }) => Err(e.clone()),
+        _ => Ok(()),
     }
 }
 

@@ -83,36 +83,43 @@ fn jfif_ppi(bytes: &[u8]) -> Option<u32> {
     .filter(|&d| d > 1)
 }
 
-/// One page of a TIFF: its image, or why it could not be read.
-pub(crate) type TiffPage = Result<Raster, ExtractError>;
-
-/// Decodes every page of a TIFF. An error that ends the reading of the file (a broken
-/// directory) is an error of the document; an undecodable page is an error of that page only.
+/// Decodes the pages of a TIFF one at a time and hands each to `visit` (with its 1-based
+/// number) before the next is decoded, so that only one page is in memory. The page count is
+/// checked against the limit first, from the directories alone. A broken directory chain is an
+/// error of the document; an undecodable page is an error of that page only.
 pub(crate) fn decode_tiff(
     bytes: &[u8],
     limits: ImageLimits,
-) -> Result<Vec<TiffPage>, ExtractError> {
-    let mut tiff_limits = tiff::decoder::Limits::default();
-    tiff_limits.decoding_buffer_size =
-        usize::try_from(alloc_budget(limits.max_pixels)).unwrap_or(usize::MAX);
-    let mut decoder = Decoder::new(Cursor::new(bytes))
-        .map_err(malformed)?
-        .with_limits(tiff_limits);
-    let mut pages = Vec::new();
-    loop {
-        if pages.len() >= limits.max_pages as usize {
+    mut visit: impl FnMut(u32, Result<Raster, ExtractError>) -> Result<(), ExtractError>,
+) -> Result<(), ExtractError> {
+    let open = || -> Result<Decoder<Cursor<&[u8]>>, ExtractError> {
+        let mut tiff_limits = tiff::decoder::Limits::default();
+        tiff_limits.decoding_buffer_size =
+            usize::try_from(alloc_budget(limits.max_pixels)).unwrap_or(usize::MAX);
+        Ok(Decoder::new(Cursor::new(bytes))
+            .map_err(malformed)?
+            .with_limits(tiff_limits))
+    };
+    let mut counter = open()?;
+    let mut pages: u64 = 1;
+    while counter.more_images() {
+        if pages >= u64::from(limits.max_pages) {
             return Err(ExtractError::TooManyPages {
-                pages: pages.len() as u64 + 1,
+                pages: pages + 1,
                 limit: limits.max_pages,
             });
         }
-        pages.push(decode_tiff_page(&mut decoder, limits));
-        if !decoder.more_images() {
-            break;
-        }
-        decoder.next_image().map_err(malformed)?;
+        counter.next_image().map_err(malformed)?;
+        pages += 1;
     }
-    Ok(pages)
+    let mut decoder = open()?;
+    for number in 1..=pages as u32 {
+        if number > 1 {
+            decoder.next_image().map_err(malformed)?;
+        }
+        visit(number, decode_tiff_page(&mut decoder, limits))?;
+    }
+    Ok(())
 }
 
 fn decode_tiff_page(

@@ -41,7 +41,7 @@ pub struct Page {
     /// Tesseract's mean word confidence (0–100) for OCR'd pages.
     pub confidence: Option<f32>,
     /// Degrees the page image was turned clockwise before OCR to make it upright (0, 90, 180,
-    /// 270), as detected by Tesseract's orientation detection.
+    /// 270), as found by Tesseract's orientation detection on a doubtful first reading.
     pub rotation: u16,
     /// Which image OCR read, for OCR'd pages.
     pub ocr_input: Option<OcrInput>,
@@ -59,7 +59,7 @@ pub enum PageSource {
     Ocr,
     /// A plain text file.
     PlainText,
-    /// Nothing: the page failed (see `error`) or is empty.
+    /// Nothing: the page failed (see `error`).
     None,
 }
 

@@ -6,6 +6,12 @@ use tesseract::{PageSegMode, Tesseract};
 use crate::ExtractError;
 use crate::raster::Raster;
 
+/// A reading at least this confident (Tesseract's mean word confidence) is taken as it is, without
+/// orientation detection: upright pages of print read at 85–96, while a page upside down or on its
+/// side that Tesseract cannot read scores below 60. Detection costs about a sixth of a reading, so
+/// running it only on doubtful pages keeps OCR as fast as Tesseract alone (`docs/benchmarks.md`).
+const CONFIDENT_READING: f32 = 75.0;
+
 /// Orientation guesses below this confidence are ignored: on a single text line or a nearly
 /// empty page Tesseract's OSD guesses with confidences of about 0 to 2, and turning an upright
 /// page by mistake ruins its text, while a clearly rotated page scores far higher.
@@ -66,13 +72,17 @@ impl OcrEngine {
         Ok(tesseract)
     }
 
-    /// Detects the page's orientation, turns it upright, and reads it.
+    /// Reads a page; when the reading is not confident, detects the page's orientation, and if
+    /// it is turned, reads it again upright and keeps the more confident reading.
     pub fn recognize(&mut self, raster: Raster) -> Result<OcrPage, ExtractError> {
-        let (width, height) = (raster.width(), raster.height());
+        let first = self.read(&raster)?;
+        if first.confidence >= CONFIDENT_READING {
+            return Ok(first);
+        }
         let (pixels, bpp) = raster.bytes();
         let found = self
             .osd
-            .detect(pixels, width, height, bpp, raster.ppi)
+            .detect(pixels, raster.width(), raster.height(), bpp, raster.ppi)
             .map_err(ocr_failed)?;
         // OSD reports how far the page is turned clockwise; turning it on by the rest of a full
         // circle makes it upright.
@@ -80,12 +90,26 @@ impl OcrEngine {
             Some(o) if o.degrees != 0 && o.confidence >= MIN_ORIENTATION_CONFIDENCE => {
                 (360 - o.degrees) % 360
             }
-            _ => 0,
+            _ => return Ok(first),
         };
-        let raster = raster.rotate_clockwise(rotation);
+        let upright = raster.rotate_clockwise(rotation);
+        let mut second = self.read(&upright)?;
+        if second.confidence > first.confidence {
+            second.rotation = rotation;
+            Ok(second)
+        } else {
+            Ok(first)
+        }
+    }
+
+    /// Recognises the image as it is.
+    fn read(&mut self, raster: &Raster) -> Result<OcrPage, ExtractError> {
         let (width, height) = (raster.width(), raster.height());
         let (pixels, bpp) = raster.bytes();
         let as_int = |v: u32| i32::try_from(v).map_err(|_| ocr_failed("image too large"));
+        let line = width
+            .checked_mul(bpp)
+            .ok_or_else(|| ocr_failed("image too large"))?;
         let tesseract = match self.tesseract.take() {
             Some(t) => t,
             None => self.load()?,
@@ -96,7 +120,7 @@ impl OcrEngine {
                 as_int(width)?,
                 as_int(height)?,
                 as_int(bpp)?,
-                as_int(width * bpp)?,
+                as_int(line)?,
             )
             .map_err(ocr_failed)?;
         if let Some(ppi) = raster.ppi.and_then(|p| i32::try_from(p).ok()) {
@@ -109,7 +133,7 @@ impl OcrEngine {
         Ok(OcrPage {
             text: tidy(&text),
             confidence,
-            rotation,
+            rotation: 0,
         })
     }
 }

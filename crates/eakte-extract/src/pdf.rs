@@ -70,13 +70,29 @@ pub(crate) fn extract(
     let rebuilt = document.xref_recovery.is_some();
     let mut any_content = false;
     for (&number, &page_id) in &pages {
+        // The content streams are inflated once, within the limit; a page whose content would
+        // inflate beyond it fails on its own (pdftoppm is not asked to inflate it either).
+        let content = match document.get_page_content_with_limit(page_id, max_stream) {
+            Ok(content) => content,
+            Err(e) if is_limit(&e) => {
+                visit(
+                    number,
+                    PdfPage::Image(Err(ExtractError::DecompressionLimit {
+                        limit: limits.max_decompressed_bytes,
+                    })),
+                )?;
+                continue;
+            }
+            // Unreadable content: lopdf's text extraction and pdftoppm may still get something.
+            Err(_) => Vec::new(),
+        };
         let text = document
             .extract_text_with_limit(&[number], max_stream)
             .unwrap_or_default();
-        any_content |= !text.trim().is_empty() || !document.get_page_content(page_id).is_empty();
+        any_content |= !text.trim().is_empty() || !content.is_empty();
         let page = if usable(&text) {
             PdfPage::Text(text)
-        } else if has_pictures(&document, page_id) {
+        } else if has_pictures(&document, page_id, &content) {
             PdfPage::Image(page_image(path, &document, number, page_id, job))
         } else {
             PdfPage::Empty(text)
@@ -91,6 +107,13 @@ pub(crate) fn extract(
         ));
     }
     Ok(())
+}
+
+fn is_limit(e: &lopdf::Error) -> bool {
+    matches!(
+        e,
+        lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. })
+    )
 }
 
 fn map_error(e: lopdf::Error, limit: u64) -> ExtractError {
@@ -120,20 +143,13 @@ fn usable(text: &str) -> bool {
 }
 
 /// True when the page shows images: image or form XObjects, or an inline image.
-fn has_pictures(document: &Document, page_id: ObjectId) -> bool {
-    if let Ok((Some(resources), _)) = document.get_page_resources(page_id)
-        && let Ok(xobjects) = resources.get(b"XObject").and_then(|o| match o {
-            Object::Reference(id) => document.get_dictionary(*id),
-            other => other.as_dict(),
-        })
-        && !xobjects.is_empty()
-    {
+fn has_pictures(document: &Document, page_id: ObjectId, content: &[u8]) -> bool {
+    if xobject_count(document, page_id).is_none_or(|n| n > 0) {
         return true;
     }
     if matches!(document.get_page_images(page_id), Ok(images) if !images.is_empty()) {
         return true;
     }
-    let content = document.get_page_content(page_id);
     content
         .windows(4)
         .any(|w| w[0].is_ascii_whitespace() && &w[1..3] == b"BI" && w[3].is_ascii_whitespace())
@@ -149,15 +165,29 @@ fn page_image(
 ) -> Result<PageImage, ExtractError> {
     let settings = &job.settings;
     let media_box = media_box(document, page_id);
-    if let Some(raster) = embedded_image(document, page_id, media_box, job)? {
-        return Ok(PageImage {
-            raster,
-            input: OcrInput::EmbeddedImage,
-        });
-    }
     let (w_pt, h_pt) = media_box.unwrap_or((612.0, 792.0));
     let to_px = |pt: f64| (pt / 72.0 * f64::from(RENDER_DPI)).ceil() as u64;
-    check_pixels(to_px(w_pt), to_px(h_pt), settings.max_pixels_per_page)?;
+    let renderable = check_pixels(to_px(w_pt), to_px(h_pt), settings.max_pixels_per_page);
+    match embedded_image(document, page_id, media_box, job)? {
+        // The image fills the page: it is the page.
+        Some((raster, true)) => {
+            return Ok(PageImage {
+                raster,
+                input: OcrInput::EmbeddedImage,
+            });
+        }
+        // The image covers part of the page or has stretched pixels: a rendering shows the
+        // page as printed, unless the page is too large to render, when the image is better
+        // than nothing.
+        Some((raster, false)) if renderable.is_err() => {
+            return Ok(PageImage {
+                raster,
+                input: OcrInput::EmbeddedImage,
+            });
+        }
+        _ => {}
+    }
+    renderable?;
     let raster = render(path, number, job)?;
     Ok(PageImage {
         raster,
@@ -196,13 +226,14 @@ fn number(o: &Object) -> Option<f64> {
 }
 
 /// Decodes the page's image directly when the page holds exactly one image and no forms, in a
-/// format read here (JPEG; Flate or uncompressed grey/RGB; CCITT group 4). None means: render.
+/// format read here (JPEG; Flate or uncompressed grey/RGB; CCITT group 4), with whether it has
+/// the shape of the page (either way up). None means: render.
 fn embedded_image(
     document: &Document,
     page_id: ObjectId,
     media_box: Option<(f64, f64)>,
     job: &Job,
-) -> Result<Option<Raster>, ExtractError> {
+) -> Result<Option<(Raster, bool)>, ExtractError> {
     let settings = &job.settings;
     let Ok(images) = document.get_page_images(page_id) else {
         return Ok(None);
@@ -210,17 +241,31 @@ fn embedded_image(
     let [image] = images.as_slice() else {
         return Ok(None);
     };
-    let forms = document
-        .get_page_resources(page_id)
-        .ok()
-        .and_then(|(r, _)| r?.get(b"XObject").ok()?.as_dict().ok().map(|d| d.len()))
-        .unwrap_or(1);
-    if forms != 1 || image.width <= 0 || image.height <= 0 {
+    // Only a page that shows this one image and nothing else drawn from XObjects is read from
+    // the image; else it is rendered.
+    if xobject_count(document, page_id) != Some(1) || image.width <= 0 || image.height <= 0 {
         return Ok(None);
     }
     let (width, height) = (image.width as u64, image.height as u64);
-    check_pixels(width, height, settings.max_pixels_per_page)?;
+    // An image somewhat over the pixel limit (a 600-dpi poster) is left to pdftoppm, which
+    // renders the page at 300 dpi; one far over it is an image bomb and refused.
+    if let Err(e) = check_pixels(width, height, settings.max_pixels_per_page) {
+        return match check_pixels(
+            width,
+            height,
+            settings.max_pixels_per_page.saturating_mul(2),
+        ) {
+            Ok(()) => Ok(None),
+            Err(_) => Err(e),
+        };
+    }
     let (width, height) = (width as u32, height as u32);
+    let fills_page = media_box.is_none_or(|(w_pt, h_pt)| {
+        let image_shape = f64::from(width) / f64::from(height);
+        let page_shape = w_pt / h_pt;
+        let close = |a: f64, b: f64| (a / b - 1.0).abs() < 0.05;
+        close(image_shape, page_shape) || close(image_shape, 1.0 / page_shape)
+    });
     // The image's resolution on the page, for Tesseract's sense of text size.
     let ppi = media_box
         .map(|(w_pt, _)| (f64::from(width) * 72.0 / w_pt).round() as u32)
@@ -239,21 +284,49 @@ fn embedded_image(
         max_pages: 1,
     };
     let raster = match filters.as_slice() {
-        ["DCTDecode"] => {
-            let mut raster = decode_single(image.content, ImageFormat::Jpeg, limits)?;
-            raster.ppi = ppi;
-            Some(raster)
-        }
-        ["CCITTFaxDecode"] => {
-            ccitt_g4(image.content, dict, width, height).map(|g| Raster::gray(g, ppi))
-        }
+        // A JPEG the decoder here cannot read is left to pdftoppm.
+        ["DCTDecode"] => match decode_single(image.content, ImageFormat::Jpeg, limits) {
+            Ok(mut raster) => {
+                raster.ppi = ppi.or(raster.ppi);
+                Some(raster)
+            }
+            Err(e @ ExtractError::TooManyPixels { .. }) => return Err(e),
+            Err(_) => None,
+        },
+        ["CCITTFaxDecode"] => ccitt_g4(image.content, dict, width, height, decode_inverted(dict))
+            .map(|g| Raster::gray(g, ppi)),
         [] | ["FlateDecode"] => raw_samples(document, image, width, height)?.map(|mut r| {
             r.ppi = ppi;
             r
         }),
         _ => None,
     };
-    Ok(raster)
+    Ok(raster.map(|r| (r, fills_page)))
+}
+
+/// True when the image's /Decode array maps samples the other way round ([1 0 …]).
+fn decode_inverted(dict: &lopdf::Dictionary) -> bool {
+    matches!(dict.get(b"Decode"), Ok(Object::Array(a)) if a.first().and_then(number) == Some(1.0))
+}
+
+/// The number of XObjects the page's resources (its own or inherited) name; None when they
+/// cannot be read.
+fn xobject_count(document: &Document, page_id: ObjectId) -> Option<usize> {
+    let (own, inherited) = document.get_page_resources(page_id).ok()?;
+    let mut dicts: Vec<&lopdf::Dictionary> = own.into_iter().collect();
+    for id in inherited {
+        dicts.push(document.get_dictionary(id).ok()?);
+    }
+    let mut count = 0;
+    for resources in dicts {
+        let xobjects = match resources.get(b"XObject") {
+            Ok(Object::Reference(id)) => document.get_dictionary(*id).ok()?,
+            Ok(other) => other.as_dict().ok()?,
+            Err(_) => continue,
+        };
+        count += xobjects.len();
+    }
+    Some(count)
 }
 
 /// Decodes CCITT group 4 data (K < 0) with the `fax` crate; None for group 3 or odd parameters.
@@ -262,6 +335,7 @@ fn ccitt_g4(
     dict: &lopdf::Dictionary,
     width: u32,
     height: u32,
+    inverted: bool,
 ) -> Option<image::GrayImage> {
     let params = match dict.get(b"DecodeParms").ok()? {
         Object::Dictionary(d) => d,
@@ -273,10 +347,12 @@ fn ccitt_g4(
         .get(b"Columns")
         .and_then(Object::as_i64)
         .unwrap_or(1728);
+    // A /Decode of [1 0] swaps black and white just as /BlackIs1 does.
     let black_is_1 = params
         .get(b"BlackIs1")
         .and_then(Object::as_bool)
-        .unwrap_or(false);
+        .unwrap_or(false)
+        != inverted;
     let byte_align = params
         .get(b"EncodedByteAlign")
         .and_then(Object::as_bool)
@@ -325,18 +401,21 @@ fn raw_samples(
         _ => 0,
     };
     let bits = image.bits_per_component.unwrap_or(8);
-    let decode_inverted = matches!(dict.get(b"Decode"), Ok(Object::Array(a)) if a.first().and_then(number) == Some(1.0));
+    if !matches!((components, bits), (1, 1) | (1, 8) | (3, 8)) {
+        return Ok(None);
+    }
+    let decode_inverted = decode_inverted(dict);
     let stream = document
         .get_object(image.id)
         .and_then(Object::as_stream)
         .map_err(malformed)?;
-    let needed =
-        (width as usize * components as usize * bits as usize).div_ceil(8) * height as usize;
-    if !matches!((components, bits), (1, 1) | (1, 8) | (3, 8)) {
-        return Ok(None);
-    }
+    // Both are at most 3 and 8 here, and width × height is within the pixel limit.
+    let row = (width as usize * components as usize * bits as usize).div_ceil(8);
+    let needed = row * height as usize;
+    // Before a PNG predictor is undone, each row has a tag byte and may be one pixel wider.
+    let inflated_limit = needed + height as usize * (1 + components as usize) + 1024;
     let samples = if image.filters.as_ref().is_some_and(|f| !f.is_empty()) {
-        match stream.decompressed_content_with_limit(needed + 1024) {
+        match stream.decompressed_content_with_limit(inflated_limit) {
             Ok(s) => s,
             Err(_) => return Ok(None),
         }

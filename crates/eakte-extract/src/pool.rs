@@ -10,7 +10,7 @@ use std::process::{Child, ChildStdin, Command, ExitStatus, Stdio};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError};
 use std::sync::{Arc, Condvar, Mutex, PoisonError};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rustix::process::{Pid, Signal, kill_process_group};
 
@@ -106,41 +106,74 @@ impl WorkerPool {
             Ok(path) => path,
             Err(e) => return (Err(ExtractError::io(e)), None),
         };
-        let worker = {
-            let mut state = self.lock();
-            loop {
-                if let Some(worker) = state.idle.pop() {
-                    state.busy += 1;
-                    break Some(worker);
-                }
-                if state.busy < self.size {
-                    state.busy += 1;
-                    break None;
-                }
-                state = self
-                    .freed
-                    .wait(state)
-                    .unwrap_or_else(PoisonError::into_inner);
-            }
+        let mut slot = self.take_slot();
+        let worker = match slot.worker.take() {
+            Some(worker) => Ok(worker),
+            None => Worker::spawn(&self.command),
         };
-        let outcome = match worker.map_or_else(|| Worker::spawn(&self.command), Ok) {
+        let (result, rss) = match worker {
             Ok(mut worker) => {
                 let result = worker.run(&path, settings);
                 let rss = worker.peak_rss_bytes.filter(|_| !worker.dead);
-                (result, rss, (!worker.dead).then_some(worker))
+                if !worker.dead {
+                    slot.worker = Some(worker);
+                }
+                (result, rss)
             }
-            Err(e) => (Err(e), None, None),
+            Err(e) => (Err(e), None),
         };
-        let (result, rss, survivor) = outcome;
+        (result, rss)
+    }
+
+    /// Waits for a free place in the pool; the slot holds an idle worker if there is a live one.
+    fn take_slot(&self) -> Slot<'_> {
         let mut state = self.lock();
+        loop {
+            while let Some(mut worker) = state.idle.pop() {
+                // A worker that died while idle (the kernel's OOM killer, say) is not handed a
+                // document to fail on.
+                if matches!(worker.child.try_wait(), Ok(None)) {
+                    state.busy += 1;
+                    return Slot {
+                        pool: self,
+                        worker: Some(worker),
+                    };
+                }
+                worker.kill();
+                state.replaced += 1;
+            }
+            if state.busy < self.size {
+                state.busy += 1;
+                return Slot {
+                    pool: self,
+                    worker: None,
+                };
+            }
+            state = self
+                .freed
+                .wait(state)
+                .unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+}
+
+/// A taken place in the pool; dropping it gives the place back (also on a panic), with the
+/// worker if it is still alive.
+struct Slot<'a> {
+    pool: &'a WorkerPool,
+    worker: Option<Worker>,
+}
+
+impl Drop for Slot<'_> {
+    fn drop(&mut self) {
+        let mut state = self.pool.lock();
         state.busy -= 1;
-        match survivor {
+        match self.worker.take() {
             Some(worker) => state.idle.push(worker),
             None => state.replaced += 1,
         }
         drop(state);
-        self.freed.notify_one();
-        (result, rss)
+        self.pool.freed.notify_one();
     }
 }
 
@@ -227,13 +260,17 @@ impl Worker {
             path: path.to_owned(),
             settings,
         };
-        let deadline = Instant::now() + timeout + DEADLINE_GRACE;
+        // What an earlier document made the worker say is not this document's story.
+        self.stderr_tail
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clear();
         if write_frame(&mut self.stdin, &request).is_err() {
             return Err(self.died(limits));
         }
         match self
             .responses
-            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .recv_timeout(timeout.saturating_add(DEADLINE_GRACE))
         {
             Ok(Ok(reply)) => {
                 self.peak_rss_bytes = reply.peak_rss_bytes;
@@ -255,20 +292,11 @@ impl Worker {
     /// The worker's output ended: reap it and say why it died.
     fn died(&mut self, (cpu_seconds, memory_bytes): (u64, u64)) -> ExtractError {
         self.dead = true;
-        // It may still be running if only its output broke.
-        let status = match self.child.try_wait() {
-            Ok(Some(status)) => Some(status),
-            _ => {
-                std::thread::sleep(Duration::from_millis(200));
-                match self.child.try_wait() {
-                    Ok(Some(status)) => Some(status),
-                    _ => {
-                        self.kill();
-                        None
-                    }
-                }
-            }
-        };
+        // Whatever it started (a pdftoppm) ends with it, which also closes the stderr pipe the
+        // reader thread waits on. The worker itself, not yet reaped, keeps the group's id from
+        // being reused; if it was still running (only its output broke), this ends it too.
+        let _ = kill_process_group(Pid::from_child(&self.child), Signal::KILL);
+        let status = self.child.wait().ok();
         if let Some(reader) = self.stderr_reader.take() {
             let _ = reader.join();
         }
@@ -340,6 +368,7 @@ fn classify(
 mod tests {
     use super::*;
     use eakte_config::ExtractConfig;
+    use std::time::Instant;
 
     /// A pool whose "worker" is a shell command, to see how the pool handles workers that hang,
     /// die or are stopped by the kernel.

