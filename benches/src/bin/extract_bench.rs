@@ -23,6 +23,7 @@ fn main() -> anyhow::Result<()> {
     let mut corpus = PathBuf::from("../shared/corpus");
     let mut pages = 40usize;
     let mut languages = "deu+eng".to_owned();
+    let mut skip_ocr = false;
     while let Some(arg) = args.next() {
         let mut value = || args.next().context("missing value");
         match arg.as_str() {
@@ -30,6 +31,7 @@ fn main() -> anyhow::Result<()> {
             "--corpus" => corpus = PathBuf::from(value()?),
             "--pages" => pages = value()?.parse()?,
             "--languages" => languages = value()?,
+            "--skip-ocr" => skip_ocr = true,
             other => bail!("unknown argument {other}"),
         }
     }
@@ -51,16 +53,29 @@ fn main() -> anyhow::Result<()> {
 
     // --- OCR throughput -------------------------------------------------------------------
     let work = tempfile::tempdir()?;
-    let images = a4_pages(&born_digital(Some("de")), pages, work.path())?;
+    if !skip_ocr {
+        ocr_throughput(&eakte, &born_digital(Some("de")), pages, &languages, work.path())?;
+    }
+    text_layer_and_memory(&eakte, &born_digital(None), &languages, work.path())
+}
+
+fn ocr_throughput(
+    eakte: &Path,
+    pdfs: &[PathBuf],
+    pages: usize,
+    languages: &str,
+    work: &Path,
+) -> anyhow::Result<()> {
+    let images = a4_pages(pdfs, pages, work)?;
     println!(
         "\nOCR: {} A4 pages at 300 dpi (grey PNG), languages {languages}",
         images.len()
     );
     let ours = time(|| {
-        let out = Command::new(&eakte)
+        let out = Command::new(eakte)
             .arg("--data")
-            .arg(work.path().join("data"))
-            .args(["extract", "--json", "--lang", &languages])
+            .arg(work.join("data"))
+            .args(["extract", "--json", "--lang", languages])
             .args(&images)
             .stderr(Stdio::null())
             .output()?;
@@ -72,8 +87,8 @@ fn main() -> anyhow::Result<()> {
         ensure!(ocr_pages == images.len(), "only {ocr_pages} pages OCR'd");
         Ok(())
     })?;
-    let cli_parallel = time(|| tesseract_lists(&images, 2, &languages, Some("1"), work.path()))?;
-    let cli_openmp = time(|| tesseract_lists(&images, 1, &languages, None, work.path()))?;
+    let cli_parallel = time(|| tesseract_lists(&images, 2, languages, Some("1"), work))?;
+    let cli_openmp = time(|| tesseract_lists(&images, 1, languages, None, work))?;
     let rate = |d: Duration| images.len() as f64 / d.as_secs_f64();
     println!("| run | seconds | pages/s | eakte ÷ run |\n|---|---|---|---|");
     for (name, d) in [
@@ -92,9 +107,17 @@ fn main() -> anyhow::Result<()> {
         );
     }
 
+    Ok(())
+}
+
+fn text_layer_and_memory(
+    eakte: &Path,
+    candidates: &[PathBuf],
+    languages: &str,
+    work: &Path,
+) -> anyhow::Result<()> {
     // --- Born-digital text extraction -------------------------------------------------------
-    let candidates = born_digital(None);
-    let discovery = extract_json(&eakte, &candidates, &languages, work.path())?;
+    let discovery = extract_json(eakte, candidates, languages, work)?;
     let mut text_files = Vec::new();
     let mut text_pages = 0usize;
     for (file, result) in candidates.iter().zip(&discovery) {
@@ -110,7 +133,7 @@ fn main() -> anyhow::Result<()> {
         "\nText layer: {} born-digital corpus PDFs whose every page has a text layer, {text_pages} pages",
         text_files.len()
     );
-    let ours = time(|| extract_json(&eakte, &text_files, &languages, work.path()).map(drop))?;
+    let ours = time(|| extract_json(eakte, &text_files, languages, work).map(drop))?;
     let pdftotext = time(|| pdftotext_parallel(&text_files, 2))?;
     let rate = |d: Duration| text_pages as f64 / d.as_secs_f64();
     println!("| run | seconds | pages/s | eakte ÷ run |\n|---|---|---|---|");
@@ -127,47 +150,63 @@ fn main() -> anyhow::Result<()> {
     }
 
     // --- Worker memory per document ---------------------------------------------------------
-    let tiny = work.path().join("tiny.txt");
+    let tiny = work.join("tiny.txt");
     std::fs::write(&tiny, "Grundlinie\n")?;
     let command = WorkerCommand {
-        program: eakte.clone(),
+        program: eakte.to_owned(),
         args: vec!["extract-worker".into()],
     };
     let mut settings = JobSettings::from(&ExtractConfig::default());
-    settings.languages = languages.clone();
+    settings.languages = languages.to_owned();
     let mut by_size: Vec<(u64, PathBuf)> = text_files
         .iter()
         .map(|f| Ok((std::fs::metadata(f)?.len(), f.clone())))
         .collect::<std::io::Result<_>>()?;
     by_size.sort();
-    let mut within = 0;
-    let mut worst = (0.0f64, PathBuf::new(), 0u64, 0u64);
+    let mut measured = Vec::new();
     for (size, file) in &by_size {
         // A fresh worker per file: its high-water mark after a tiny file is the baseline.
         let pool = WorkerPool::new(command.clone(), settings.clone(), 1);
         let (_, base) = pool.extract_measured(&tiny, settings.clone());
         let (result, peak) = pool.extract_measured(file, settings.clone());
-        let (Some(base), Some(peak), Ok(_)) = (base, peak, result) else {
-            continue;
-        };
-        let growth = peak.saturating_sub(base);
-        let ratio = growth as f64 / *size as f64;
-        if ratio <= 3.0 {
-            within += 1;
-        }
-        if ratio > worst.0 {
-            worst = (ratio, file.clone(), *size, growth);
-        }
+        let (Some(base), Some(peak), Ok(_)) = (base, peak, result) else { continue };
+        measured.push((*size, peak, peak.saturating_sub(base), file.clone()));
     }
+    let base_rss = {
+        let pool = WorkerPool::new(command.clone(), settings.clone(), 1);
+        pool.extract_measured(&tiny, settings.clone()).1.unwrap_or(0)
+    };
     println!(
-        "\nWorker memory: peak RSS growth over an idle worker ≤ 3× the file size for {within} of {} files; \
-         largest ratio {:.1}× ({}: {} bytes file, {} bytes growth)",
-        by_size.len(),
-        worst.0,
-        worst.1.display(),
-        worst.2,
-        worst.3
+        "\nWorker memory, one fresh worker per born-digital PDF (idle worker after a tiny text file: \
+         peak RSS {:.1} MB):",
+        base_rss as f64 / 1e6
     );
+    println!("| file size | files | peak RSS growth ≤ 3× size | median growth | largest growth (file) |");
+    println!("|---|---|---|---|---|");
+    for (label, lo, hi) in [
+        ("< 100 kB", 0u64, 100_000u64),
+        ("100 kB – 1 MB", 100_000, 1_000_000),
+        ("≥ 1 MB", 1_000_000, u64::MAX),
+    ] {
+        let mut group: Vec<&(u64, u64, u64, PathBuf)> =
+            measured.iter().filter(|m| (lo..hi).contains(&m.0)).collect();
+        if group.is_empty() {
+            continue;
+        }
+        group.sort_by_key(|m| m.2);
+        let within = group.iter().filter(|m| m.2 <= 3 * m.0).count();
+        let worst = group.last().expect("not empty");
+        println!(
+            "| {label} | {} | {within} | {:.1} MB | {:.1} MB ({}, {} bytes) |",
+            group.len(),
+            group[group.len() / 2].2 as f64 / 1e6,
+            worst.2 as f64 / 1e6,
+            worst.3.display(),
+            worst.0
+        );
+    }
+    let largest_peak = measured.iter().map(|m| m.1).max().unwrap_or(0);
+    println!("Largest peak RSS of a worker: {:.1} MB", largest_peak as f64 / 1e6);
     Ok(())
 }
 
