@@ -54,7 +54,13 @@ fn main() -> anyhow::Result<()> {
     // --- OCR throughput -------------------------------------------------------------------
     let work = tempfile::tempdir()?;
     if !skip_ocr {
-        ocr_throughput(&eakte, &born_digital(Some("de")), pages, &languages, work.path())?;
+        ocr_throughput(
+            &eakte,
+            &born_digital(Some("de")),
+            pages,
+            &languages,
+            work.path(),
+        )?;
     }
     text_layer_and_memory(&eakte, &born_digital(None), &languages, work.path())
 }
@@ -169,27 +175,35 @@ fn text_layer_and_memory(
         let pool = WorkerPool::new(command.clone(), settings.clone(), 1);
         let (_, base) = pool.extract_measured(&tiny, settings.clone());
         let (result, peak) = pool.extract_measured(file, settings.clone());
-        let (Some(base), Some(peak), Ok(_)) = (base, peak, result) else { continue };
+        let (Some(base), Some(peak), Ok(_)) = (base, peak, result) else {
+            continue;
+        };
         measured.push((*size, peak, peak.saturating_sub(base), file.clone()));
     }
     let base_rss = {
         let pool = WorkerPool::new(command.clone(), settings.clone(), 1);
-        pool.extract_measured(&tiny, settings.clone()).1.unwrap_or(0)
+        pool.extract_measured(&tiny, settings.clone())
+            .1
+            .unwrap_or(0)
     };
     println!(
         "\nWorker memory, one fresh worker per born-digital PDF (idle worker after a tiny text file: \
          peak RSS {:.1} MB):",
         base_rss as f64 / 1e6
     );
-    println!("| file size | files | peak RSS growth ≤ 3× size | median growth | largest growth (file) |");
+    println!(
+        "| file size | files | peak RSS growth ≤ 3× size | median growth | largest growth (file) |"
+    );
     println!("|---|---|---|---|---|");
     for (label, lo, hi) in [
         ("< 100 kB", 0u64, 100_000u64),
         ("100 kB – 1 MB", 100_000, 1_000_000),
         ("≥ 1 MB", 1_000_000, u64::MAX),
     ] {
-        let mut group: Vec<&(u64, u64, u64, PathBuf)> =
-            measured.iter().filter(|m| (lo..hi).contains(&m.0)).collect();
+        let mut group: Vec<&(u64, u64, u64, PathBuf)> = measured
+            .iter()
+            .filter(|m| (lo..hi).contains(&m.0))
+            .collect();
         if group.is_empty() {
             continue;
         }
@@ -206,7 +220,10 @@ fn text_layer_and_memory(
         );
     }
     let largest_peak = measured.iter().map(|m| m.1).max().unwrap_or(0);
-    println!("Largest peak RSS of a worker: {:.1} MB", largest_peak as f64 / 1e6);
+    println!(
+        "Largest peak RSS of a worker: {:.1} MB",
+        largest_peak as f64 / 1e6
+    );
     Ok(())
 }
 

@@ -93,56 +93,76 @@ fn image_only_pdfs_are_ocrd_from_their_embedded_image() {
     }
 }
 
-#[test]
-fn a_page_whose_images_cannot_be_taken_directly_is_rendered() {
-    // The JPEG scan with its image placed a second time under another name: two images on
-    // the page, so the page is rendered at 300 dpi by pdftoppm instead.
+/// The JPEG scan with its image placed a second time under another name: two images on the
+/// page, so the page must be rendered by pdftoppm instead of read from its image.
+fn two_image_pdf(dir: &Path) -> PathBuf {
     let mut doc = lopdf::Document::load(fixture("german-scan-jpeg.pdf")).unwrap();
     let page_id = *doc.get_pages().values().next().unwrap();
-    let (resources, _) = doc.get_page_resources(page_id).unwrap();
-    let xobject_ref = resources.unwrap().get(b"XObject").unwrap().clone();
-    let xobjects = match xobject_ref {
+    let (resources, inherited) = doc.get_page_resources(page_id).unwrap();
+    assert!(
+        resources.is_some() && inherited.is_empty(),
+        "the fixture's layout changed"
+    );
+    let xobject = doc
+        .get_dictionary(page_id)
+        .unwrap()
+        .get(b"Resources")
+        .unwrap()
+        .clone();
+    let resources = match xobject {
         lopdf::Object::Reference(id) => doc.get_dictionary_mut(id).unwrap(),
-        _ => {
-            let resources_id = doc
-                .get_dictionary(page_id)
-                .unwrap()
-                .get(b"Resources")
-                .unwrap()
-                .as_reference();
-            match resources_id {
-                Ok(id) => doc
-                    .get_dictionary_mut(id)
-                    .unwrap()
-                    .get_mut(b"XObject")
-                    .unwrap()
-                    .as_dict_mut()
-                    .unwrap(),
-                Err(_) => doc
-                    .get_dictionary_mut(page_id)
-                    .unwrap()
-                    .get_mut(b"Resources")
-                    .unwrap()
-                    .as_dict_mut()
-                    .unwrap()
-                    .get_mut(b"XObject")
-                    .unwrap()
-                    .as_dict_mut()
-                    .unwrap(),
-            }
-        }
+        _ => doc
+            .get_dictionary_mut(page_id)
+            .unwrap()
+            .get_mut(b"Resources")
+            .unwrap()
+            .as_dict_mut()
+            .unwrap(),
     };
-    let (_, image) = xobjects
-        .iter()
-        .next()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .unwrap();
+    let xobjects = resources.get(b"XObject").unwrap().clone();
+    let mut xobjects = match xobjects {
+        lopdf::Object::Dictionary(d) => d,
+        other => panic!("unexpected XObject entry {other:?}"),
+    };
+    let image = xobjects.iter().next().map(|(_, v)| v.clone()).unwrap();
     xobjects.set("Copy", image);
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("two-images.pdf");
+    resources.set("XObject", xobjects);
+    let path = dir.join("two-images.pdf");
     doc.save(&path).unwrap();
+    path
+}
+
+#[test]
+fn a_page_whose_images_cannot_be_taken_directly_is_rendered() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = two_image_pdf(dir.path());
     let x = Extractor::new().extract_file(&path, settings()).unwrap();
     assert_ocr_page(&x, 0, "german.txt", OcrInput::Rendered);
+}
+
+#[test]
+fn a_renderer_that_fails_or_hangs_fails_the_page_in_time() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = tempfile::tempdir().unwrap();
+    let path = two_image_pdf(dir.path());
+    let script = |name: &str, body: &str| {
+        let p = dir.path().join(name);
+        std::fs::write(&p, format!("#!/bin/sh\n{body}\n")).unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o755)).unwrap();
+        p.display().to_string()
+    };
+    let mut failing = settings();
+    failing.pdftoppm = script("broken", "echo 'Syntax Error: no page 1' >&2; exit 1");
+    let e = Extractor::new().extract_file(&path, failing).unwrap_err();
+    assert_eq!(e.code(), "render_failed", "{e}");
+    assert!(e.to_string().contains("no page 1"), "{e}");
+    let mut hanging = settings();
+    hanging.pdftoppm = script("hangs", "exec sleep 600");
+    hanging.timeout_seconds = 1;
+    let start = std::time::Instant::now();
+    let e = Extractor::new().extract_file(&path, hanging).unwrap_err();
+    assert_eq!(e, ExtractError::Timeout { seconds: 1 });
+    assert!(start.elapsed() < std::time::Duration::from_secs(20));
 }
 
 #[test]
