@@ -13,7 +13,6 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail, ensure};
 use eakte_config::ExtractConfig;
-use eakte_extract::JobSettings;
 use eakte_extract::pool::{WorkerCommand, WorkerPool};
 use serde_json::Value;
 
@@ -162,8 +161,10 @@ fn text_layer_and_memory(
         program: eakte.to_owned(),
         args: vec!["extract-worker".into()],
     };
-    let mut settings = JobSettings::from(&ExtractConfig::default());
-    settings.languages = languages.to_owned();
+    let settings = ExtractConfig {
+        languages: languages.to_owned(),
+        ..ExtractConfig::default()
+    };
     let mut by_size: Vec<(u64, PathBuf)> = text_files
         .iter()
         .map(|f| Ok((std::fs::metadata(f)?.len(), f.clone())))

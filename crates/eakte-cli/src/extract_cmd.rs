@@ -10,7 +10,7 @@ use std::sync::mpsc;
 use anyhow::Context;
 use eakte_config::Config;
 use eakte_extract::pool::{WorkerCommand, WorkerPool};
-use eakte_extract::{ExtractError, Extraction, JobSettings, PageSource};
+use eakte_extract::{ExtractError, Extraction, PageSource};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::{Failure, exit};
@@ -34,11 +34,7 @@ pub fn run(
         program: std::env::current_exe().context("cannot find the eakte binary")?,
         args: vec!["extract-worker".into()],
     };
-    let pool = WorkerPool::new(
-        command,
-        JobSettings::from(&config.extract),
-        config.extract.workers,
-    );
+    let pool = WorkerPool::new(command, config.extract.clone(), config.extract.workers);
     let progress = if files.len() > 1 {
         let bar = ProgressBar::new(files.len() as u64);
         bar.set_style(

@@ -27,6 +27,14 @@ fn extract(data: &Path, env: &[(&str, &str)], args: &[&str]) -> Output {
     command.output().expect("run eakte")
 }
 
+/// The JSON lines `extract --json` printed for several files.
+fn json_lines(out: &Output) -> Vec<serde_json::Value> {
+    text(&out.stdout)
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect()
+}
+
 /// A TIFF of `pages` copies of the German fixture page, uncompressed 8-bit grey: a document
 /// that takes several seconds of OCR.
 fn long_tiff(dir: &Path, pages: usize) -> PathBuf {
@@ -103,10 +111,7 @@ fn several_files_give_one_line_each_and_failures_their_reason() {
     fails_with(&out, 1, "encrypted");
     fails_with(&out, 1, "malformed PDF");
     fails_with(&out, 1, "extracted 2 of 4 files; 2 failed");
-    let lines: Vec<serde_json::Value> = text(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(&out);
     assert_eq!(lines.len(), 4);
     assert!(
         lines[0]["file"]
@@ -152,10 +157,7 @@ fn a_worker_out_of_cpu_time_is_replaced_and_the_next_file_is_read() {
     );
     fails_with(&out, 1, "CPU limit");
     fails_with(&out, 1, "1 workers replaced");
-    let lines: Vec<serde_json::Value> = text(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(&out);
     assert_eq!(lines[0]["error"]["code"], "cpu_limit");
     assert_eq!(lines[1]["extraction"]["pages"][0]["source"], "ocr");
 }
@@ -177,10 +179,7 @@ fn a_document_over_its_time_fails_with_timeout_and_the_pool_carries_on() {
         ],
     );
     fails_with(&out, 1, "timeout");
-    let lines: Vec<serde_json::Value> = text(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(&out);
     assert_eq!(lines[0]["error"]["code"], "timeout");
     assert_eq!(lines[1]["extraction"]["pages"][0]["source"], "plain-text");
 }
@@ -203,10 +202,7 @@ fn a_worker_out_of_memory_fails_that_document_only() {
         &["--json", big.to_str().unwrap(), &fixture("german-utf8.txt")],
     );
     fails_with(&out, 1, "memory limit");
-    let lines: Vec<serde_json::Value> = text(&out.stdout)
-        .lines()
-        .map(|l| serde_json::from_str(l).unwrap())
-        .collect();
+    let lines = json_lines(&out);
     assert_eq!(lines[0]["error"]["code"], "memory_limit");
     assert_eq!(lines[1]["extraction"]["pages"][0]["source"], "plain-text");
 }

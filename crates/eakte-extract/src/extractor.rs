@@ -5,7 +5,6 @@ use std::time::{Duration, Instant};
 
 use eakte_config::ExtractConfig;
 use image::ImageFormat;
-use serde::{Deserialize, Serialize};
 
 use crate::image_file::{self, ImageLimits};
 use crate::ocr::OcrEngine;
@@ -16,49 +15,9 @@ use crate::{
     PageSource, language, text_file,
 };
 
-/// Everything a worker needs to know for one document: languages, programs and limits.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct JobSettings {
-    /// Tesseract languages such as `deu+eng`.
-    pub languages: String,
-    /// Tesseract model directory; empty for the system default.
-    pub tessdata_dir: String,
-    /// The pdftoppm program.
-    pub pdftoppm: String,
-    /// Address-space limit of the worker.
-    pub max_memory_bytes: u64,
-    /// CPU seconds per document.
-    pub max_cpu_seconds: u64,
-    /// Wall-clock seconds per document.
-    pub timeout_seconds: u64,
-    /// Pages per document.
-    pub max_pages: u32,
-    /// Pixels per page image.
-    pub max_pixels_per_page: u64,
-    /// Bytes one compressed PDF stream may inflate to.
-    pub max_decompressed_bytes: u64,
-}
-
-impl From<&ExtractConfig> for JobSettings {
-    fn from(c: &ExtractConfig) -> Self {
-        Self {
-            languages: c.languages.clone(),
-            tessdata_dir: c.tessdata_dir.clone(),
-            pdftoppm: c.pdftoppm.clone(),
-            max_memory_bytes: c.max_memory_bytes,
-            max_cpu_seconds: c.max_cpu_seconds,
-            timeout_seconds: c.timeout_seconds,
-            max_pages: c.max_pages,
-            max_pixels_per_page: c.max_pixels_per_page,
-            max_decompressed_bytes: c.max_decompressed_bytes,
-        }
-    }
-}
-
 /// The document being extracted: its settings and when its time is up.
 pub(crate) struct Job {
-    pub settings: JobSettings,
+    pub settings: ExtractConfig,
     pub deadline: Instant,
 }
 
@@ -85,7 +44,7 @@ impl Extractor {
     pub fn extract_file(
         &mut self,
         path: &Path,
-        settings: JobSettings,
+        settings: ExtractConfig,
     ) -> Result<Extraction, ExtractError> {
         let cannot_read = |e: &dyn std::fmt::Display| ExtractError::Io {
             detail: format!("cannot read {}: {e}", path.display()),
@@ -147,16 +106,7 @@ impl Extractor {
             Format::Pdf => {
                 pdf::extract(path, &bytes, &job, |number, page| {
                     pages.push(match page {
-                        PdfPage::Text(text) => Page {
-                            number,
-                            text: tidy(&text),
-                            source: PageSource::TextLayer,
-                            confidence: None,
-                            rotation: 0,
-                            ocr_input: None,
-                            error: None,
-                        },
-                        PdfPage::Empty(text) => Page {
+                        PdfPage::Text(text) | PdfPage::Empty(text) => Page {
                             number,
                             text: tidy(&text),
                             source: PageSource::TextLayer,
@@ -231,7 +181,7 @@ impl Extractor {
     }
 
     /// The OCR engine for the job's languages, loaded on first use.
-    fn engine(&mut self, settings: &JobSettings) -> Result<&mut OcrEngine, ExtractError> {
+    fn engine(&mut self, settings: &ExtractConfig) -> Result<&mut OcrEngine, ExtractError> {
         if self
             .ocr
             .as_ref()

@@ -18,6 +18,6 @@ mod text_file;
 pub mod worker;
 
 pub use error::ExtractError;
-pub use extractor::{Extractor, JobSettings};
+pub use extractor::Extractor;
 pub use model::{EXTRACTION_FORMAT, EXTRACTION_VERSION, Extraction, OcrInput, Page, PageSource};
 pub use sniff::Format;

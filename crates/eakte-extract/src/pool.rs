@@ -15,7 +15,9 @@ use std::time::Duration;
 use rustix::process::{Pid, Signal, kill_process_group};
 
 use crate::protocol::{Reply, Request, Response, read_frame, write_frame};
-use crate::{ExtractError, Extraction, JobSettings};
+use eakte_config::ExtractConfig;
+
+use crate::{ExtractError, Extraction};
 
 /// How to start a worker: the `eakte` binary and the arguments for worker mode.
 #[derive(Debug, Clone)]
@@ -34,7 +36,7 @@ const DEADLINE_GRACE: Duration = Duration::from_secs(2);
 /// A fixed number of worker processes shared by any number of threads.
 pub struct WorkerPool {
     command: WorkerCommand,
-    settings: JobSettings,
+    settings: ExtractConfig,
     size: usize,
     state: Mutex<PoolState>,
     freed: Condvar,
@@ -48,7 +50,7 @@ struct PoolState {
 
 impl WorkerPool {
     /// A pool of `workers` processes (0: one per CPU core), started as they are needed.
-    pub fn new(command: WorkerCommand, settings: JobSettings, workers: usize) -> Self {
+    pub fn new(command: WorkerCommand, settings: ExtractConfig, workers: usize) -> Self {
         let size = if workers == 0 {
             std::thread::available_parallelism().map_or(1, |n| n.get())
         } else {
@@ -90,7 +92,7 @@ impl WorkerPool {
     pub fn extract_with(
         &self,
         path: &Path,
-        settings: JobSettings,
+        settings: ExtractConfig,
     ) -> Result<Extraction, ExtractError> {
         self.extract_measured(path, settings).0
     }
@@ -100,7 +102,7 @@ impl WorkerPool {
     pub fn extract_measured(
         &self,
         path: &Path,
-        settings: JobSettings,
+        settings: ExtractConfig,
     ) -> (Result<Extraction, ExtractError>, Option<u64>) {
         let path = match std::path::absolute(path) {
             Ok(path) => path,
@@ -253,7 +255,7 @@ impl Worker {
     }
 
     /// Sends one document and waits for the answer until the wall-clock limit.
-    fn run(&mut self, path: &Path, settings: JobSettings) -> Result<Extraction, ExtractError> {
+    fn run(&mut self, path: &Path, settings: ExtractConfig) -> Result<Extraction, ExtractError> {
         let timeout = Duration::from_secs(settings.timeout_seconds);
         let limits = (settings.max_cpu_seconds, settings.max_memory_bytes);
         let request = Request {
@@ -373,8 +375,10 @@ mod tests {
     /// A pool whose "worker" is a shell command, to see how the pool handles workers that hang,
     /// die or are stopped by the kernel.
     fn pool_of(script: &str, timeout_seconds: u64) -> WorkerPool {
-        let mut settings = JobSettings::from(&ExtractConfig::default());
-        settings.timeout_seconds = timeout_seconds;
+        let settings = ExtractConfig {
+            timeout_seconds,
+            ..ExtractConfig::default()
+        };
         let command = WorkerCommand {
             program: "sh".into(),
             args: vec!["-c".into(), script.into()],
@@ -430,7 +434,7 @@ mod tests {
 
     #[test]
     fn a_missing_worker_program_is_an_io_error() {
-        let settings = JobSettings::from(&ExtractConfig::default());
+        let settings = ExtractConfig::default();
         let command = WorkerCommand {
             program: "/nonexistent/eakte".into(),
             args: vec![],

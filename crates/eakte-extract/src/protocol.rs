@@ -7,7 +7,9 @@ use std::path::PathBuf;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
-use crate::{ExtractError, Extraction, JobSettings};
+use eakte_config::ExtractConfig;
+
+use crate::{ExtractError, Extraction};
 
 /// Every frame starts with these bytes, so that stray output on stdout is noticed, not parsed.
 const MAGIC: [u8; 4] = *b"EKX1";
@@ -19,7 +21,7 @@ const MAX_FRAME_BYTES: u32 = 1 << 30;
 #[serde(deny_unknown_fields)]
 pub(crate) struct Request {
     pub path: PathBuf,
-    pub settings: JobSettings,
+    pub settings: ExtractConfig,
 }
 
 /// A worker's answer for one document.

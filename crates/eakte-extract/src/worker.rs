@@ -10,7 +10,9 @@ use std::panic::{AssertUnwindSafe, catch_unwind};
 use rlimit::Resource;
 
 use crate::protocol::{Reply, Request, Response, read_frame, write_frame};
-use crate::{ExtractError, Extractor, JobSettings};
+use eakte_config::ExtractConfig;
+
+use crate::{ExtractError, Extractor};
 
 /// Serves documents until stdin closes. Returns the process exit code.
 pub fn run() -> i32 {
@@ -72,7 +74,7 @@ fn peak_rss_bytes() -> Option<u64> {
 /// Sets the address-space limit, and a CPU-time limit of `max_cpu_seconds` more than this
 /// process has used so far. Only the soft limits are set: CPU time adds up over the worker's
 /// life, so the next document needs a higher one.
-fn apply_limits(settings: &JobSettings) -> io::Result<()> {
+fn apply_limits(settings: &ExtractConfig) -> io::Result<()> {
     let (_, as_hard) = rlimit::getrlimit(Resource::AS)?;
     rlimit::setrlimit(
         Resource::AS,

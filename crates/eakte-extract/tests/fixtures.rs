@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 
 use eakte_config::ExtractConfig;
-use eakte_extract::{ExtractError, Extraction, Extractor, JobSettings, OcrInput, PageSource};
+use eakte_extract::{ExtractError, Extraction, Extractor, OcrInput, PageSource};
 use lopdf::dictionary;
 
 fn fixture(name: &str) -> PathBuf {
@@ -17,8 +17,8 @@ fn truth(name: &str) -> String {
     std::fs::read_to_string(fixture(name)).unwrap()
 }
 
-fn settings() -> JobSettings {
-    JobSettings::from(&ExtractConfig::default())
+fn settings() -> ExtractConfig {
+    ExtractConfig::default()
 }
 
 fn extract(name: &str) -> Result<Extraction, ExtractError> {
