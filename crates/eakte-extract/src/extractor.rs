@@ -64,7 +64,10 @@ impl Extractor {
         let format =
             Format::sniff(&bytes).map_err(|detail| ExtractError::UnsupportedFormat { detail })?;
         let job = Job {
-            deadline: Instant::now() + Duration::from_secs(settings.timeout_seconds),
+            // A deadline beyond what the clock can say is no deadline.
+            deadline: Instant::now()
+                .checked_add(Duration::from_secs(settings.timeout_seconds))
+                .unwrap_or_else(|| Instant::now() + Duration::from_secs(86_400 * 365)),
             settings,
         };
         let limits = ImageLimits {
@@ -91,7 +94,7 @@ impl Extractor {
                 } else {
                     ImageFormat::Jpeg
                 };
-                let raster = image_file::decode_single(&bytes, image_format, limits)?;
+                let raster = image_file::decode_single(&bytes, image_format, limits.max_pixels)?;
                 pages.push(self.ocr_page(&job, 1, raster, OcrInput::ImageFile));
             }
             Format::Tiff => {
@@ -106,7 +109,7 @@ impl Extractor {
             Format::Pdf => {
                 pdf::extract(path, &bytes, &job, |number, page| {
                     pages.push(match page {
-                        PdfPage::Text(text) | PdfPage::Empty(text) => Page {
+                        PdfPage::Text(text) => Page {
                             number,
                             text: tidy(&text),
                             source: PageSource::TextLayer,
@@ -115,10 +118,10 @@ impl Extractor {
                             ocr_input: None,
                             error: None,
                         },
-                        PdfPage::Image(Ok(image)) => {
+                        PdfPage::Image(image) => {
                             self.ocr_page(&job, number, image.raster, image.input)
                         }
-                        PdfPage::Image(Err(e)) => Page::failed(number, e),
+                        PdfPage::Failed(e) => Page::failed(number, e),
                     });
                     stop_on_timeout(&pages)
                 })?;
@@ -203,8 +206,9 @@ fn stop_on_timeout(pages: &[Page]) -> Result<(), ExtractError> {
     }
 }
 
-/// Text-layer text with trailing spaces and surplus blank lines removed.
-fn tidy(text: &str) -> String {
+/// Page text with trailing spaces and surplus blank lines removed (one blank line, as between
+/// Tesseract's blocks, is kept).
+pub(crate) fn tidy(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut blank = 0;
     for line in text.lines().map(str::trim_end) {

@@ -29,16 +29,17 @@ fn alloc_budget(pixels: u64) -> u64 {
     pixels.saturating_mul(8).saturating_add(16 << 20)
 }
 
-/// Decodes a PNG or JPEG (or any single image the `image` crate reads) to one page.
+/// Decodes a PNG, JPEG or PGM (any single image the `image` crate reads) to one page, after
+/// checking its size against `max_pixels`.
 pub(crate) fn decode_single(
     bytes: &[u8],
     format: ImageFormat,
-    limits: ImageLimits,
+    max_pixels: u64,
 ) -> Result<Raster, ExtractError> {
     let (width, height) = ImageReader::with_format(Cursor::new(bytes), format)
         .into_dimensions()
         .map_err(malformed)?;
-    check_pixels(width.into(), height.into(), limits.max_pixels)?;
+    check_pixels(width.into(), height.into(), max_pixels)?;
     let mut reader = ImageReader::with_format(Cursor::new(bytes), format);
     let mut decoder_limits = image::Limits::default();
     decoder_limits.max_image_width = Some(width);
@@ -49,7 +50,7 @@ pub(crate) fn decode_single(
         image::ImageError::Limits(_) => ExtractError::TooManyPixels {
             width: width.into(),
             height: height.into(),
-            limit: limits.max_pixels,
+            limit: max_pixels,
         },
         other => malformed(other),
     })?;

@@ -1,9 +1,11 @@
-//! OCR of one page image: orientation detection and correction, then recognition.
+//! OCR of one page image: recognition, and for a doubtful reading orientation detection and a
+//! second reading upright.
 
 use eakte_osd::OsdDetector;
 use tesseract::{PageSegMode, Tesseract};
 
 use crate::ExtractError;
+use crate::extractor::tidy;
 use crate::raster::Raster;
 
 /// A reading at least this confident (Tesseract's mean word confidence) is taken as it is, without
@@ -136,10 +138,4 @@ impl OcrEngine {
             rotation: 0,
         })
     }
-}
-
-/// Tesseract's text with trailing spaces and blank lines at the end removed.
-fn tidy(text: &str) -> String {
-    let lines: Vec<&str> = text.lines().map(str::trim_end).collect();
-    lines.join("\n").trim_end().to_owned()
 }

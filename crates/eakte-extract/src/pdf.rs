@@ -1,16 +1,16 @@
 //! PDF pages: the text layer through lopdf; pages without usable text are OCR'd from their one
 //! embedded image where it can be decoded directly, otherwise rendered at 300 dpi by pdftoppm.
 
-use std::io::Cursor;
+use std::borrow::Cow;
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use image::{ImageFormat, ImageReader};
+use image::ImageFormat;
 use lopdf::{Document, LoadOptions, Object, ObjectId};
 
 use crate::extractor::{Job, PageImage};
-use crate::image_file::{ImageLimits, decode_single};
+use crate::image_file::decode_single;
 use crate::raster::{Raster, check_pixels, expand_bilevel};
 use crate::{ExtractError, OcrInput};
 
@@ -21,14 +21,14 @@ const RENDER_DPI: u32 = 300;
 /// page with images is OCR'd (a scan with a stamped page number has a few characters only).
 const MIN_TEXT_LAYER_CHARS: usize = 10;
 
-/// What the text layer of a page gave, and what OCR needs if it is not enough.
+/// What a page gave: its text layer, or the image OCR is to read, or why neither.
 pub(crate) enum PdfPage {
-    /// Usable text from the text layer.
+    /// The text layer: usable text, or whatever little there is on a page without images.
     Text(String),
-    /// No usable text, but something to look at: the image to OCR, or why there is none.
-    Image(Result<PageImage, ExtractError>),
-    /// Nothing on the page (no usable text, no images).
-    Empty(String),
+    /// No usable text, but images: the page image to OCR.
+    Image(PageImage),
+    /// The page could not be read.
+    Failed(ExtractError),
 }
 
 fn malformed(e: impl std::fmt::Display) -> ExtractError {
@@ -77,9 +77,9 @@ pub(crate) fn extract(
             Err(e) if is_limit(&e) => {
                 visit(
                     number,
-                    PdfPage::Image(Err(ExtractError::DecompressionLimit {
+                    PdfPage::Failed(ExtractError::DecompressionLimit {
                         limit: limits.max_decompressed_bytes,
-                    })),
+                    }),
                 )?;
                 continue;
             }
@@ -90,12 +90,13 @@ pub(crate) fn extract(
             .extract_text_with_limit(&[number], max_stream)
             .unwrap_or_default();
         any_content |= !text.trim().is_empty() || !content.is_empty();
-        let page = if usable(&text) {
-            PdfPage::Text(text)
-        } else if has_pictures(&document, page_id, &content) {
-            PdfPage::Image(page_image(path, &document, number, page_id, job))
+        let page = if !usable(&text) && has_pictures(&document, page_id, &content) {
+            match page_image(path, &document, number, page_id, job) {
+                Ok(image) => PdfPage::Image(image),
+                Err(e) => PdfPage::Failed(e),
+            }
         } else {
-            PdfPage::Empty(text)
+            PdfPage::Text(text)
         };
         visit(number, page)?;
     }
@@ -121,9 +122,7 @@ fn map_error(e: lopdf::Error, limit: u64) -> ExtractError {
         lopdf::Error::Decryption(_)
         | lopdf::Error::InvalidPassword
         | lopdf::Error::UnsupportedSecurityHandler(_) => ExtractError::Encrypted,
-        lopdf::Error::Decompress(lopdf::DecompressError::MemoryLimitExceeded { .. }) => {
-            ExtractError::DecompressionLimit { limit }
-        }
+        e if is_limit(&e) => ExtractError::DecompressionLimit { limit },
         other => malformed(other),
     }
 }
@@ -142,12 +141,10 @@ fn usable(text: &str) -> bool {
     good >= MIN_TEXT_LAYER_CHARS && bad * 3 < good
 }
 
-/// True when the page shows images: image or form XObjects, or an inline image.
+/// True when the page shows images: image or form XObjects (or resources that cannot be
+/// read), or an inline image.
 fn has_pictures(document: &Document, page_id: ObjectId, content: &[u8]) -> bool {
     if xobject_count(document, page_id).is_none_or(|n| n > 0) {
-        return true;
-    }
-    if matches!(document.get_page_images(page_id), Ok(images) if !images.is_empty()) {
         return true;
     }
     content
@@ -168,24 +165,11 @@ fn page_image(
     let (w_pt, h_pt) = media_box.unwrap_or((612.0, 792.0));
     let to_px = |pt: f64| (pt / 72.0 * f64::from(RENDER_DPI)).ceil() as u64;
     let renderable = check_pixels(to_px(w_pt), to_px(h_pt), settings.max_pixels_per_page);
-    match embedded_image(document, page_id, media_box, job)? {
-        // The image fills the page: it is the page.
-        Some((raster, true)) => {
-            return Ok(PageImage {
-                raster,
-                input: OcrInput::EmbeddedImage,
-            });
-        }
-        // The image covers part of the page or has stretched pixels: a rendering shows the
-        // page as printed, unless the page is too large to render, when the image is better
-        // than nothing.
-        Some((raster, false)) if renderable.is_err() => {
-            return Ok(PageImage {
-                raster,
-                input: OcrInput::EmbeddedImage,
-            });
-        }
-        _ => {}
+    if let Some(raster) = embedded_image(document, page_id, media_box, renderable.is_ok(), job)? {
+        return Ok(PageImage {
+            raster,
+            input: OcrInput::EmbeddedImage,
+        });
     }
     renderable?;
     let raster = render(path, number, job)?;
@@ -226,14 +210,17 @@ fn number(o: &Object) -> Option<f64> {
 }
 
 /// Decodes the page's image directly when the page holds exactly one image and no forms, in a
-/// format read here (JPEG; Flate or uncompressed grey/RGB; CCITT group 4), with whether it has
-/// the shape of the page (either way up). None means: render.
+/// format read here (JPEG; Flate or uncompressed grey/RGB; CCITT group 4). None means: render.
+/// An image that does not have the page's shape (either way up) covers part of the page or has
+/// stretched pixels, so a rendering shows the page better — unless the page is too large to
+/// render (`renderable` false), when the image is better than nothing.
 fn embedded_image(
     document: &Document,
     page_id: ObjectId,
     media_box: Option<(f64, f64)>,
+    renderable: bool,
     job: &Job,
-) -> Result<Option<(Raster, bool)>, ExtractError> {
+) -> Result<Option<Raster>, ExtractError> {
     let settings = &job.settings;
     let Ok(images) = document.get_page_images(page_id) else {
         return Ok(None);
@@ -266,6 +253,9 @@ fn embedded_image(
         let close = |a: f64, b: f64| (a / b - 1.0).abs() < 0.05;
         close(image_shape, page_shape) || close(image_shape, 1.0 / page_shape)
     });
+    if !fills_page && renderable {
+        return Ok(None);
+    }
     // The image's resolution on the page, for Tesseract's sense of text size.
     let ppi = media_box
         .map(|(w_pt, _)| (f64::from(width) * 72.0 / w_pt).round() as u32)
@@ -279,13 +269,13 @@ fn embedded_image(
         return Ok(None);
     }
     let filters: Vec<&str> = image.filters.iter().flatten().map(String::as_str).collect();
-    let limits = ImageLimits {
-        max_pixels: settings.max_pixels_per_page,
-        max_pages: 1,
-    };
     let raster = match filters.as_slice() {
         // A JPEG the decoder here cannot read is left to pdftoppm.
-        ["DCTDecode"] => match decode_single(image.content, ImageFormat::Jpeg, limits) {
+        ["DCTDecode"] => match decode_single(
+            image.content,
+            ImageFormat::Jpeg,
+            settings.max_pixels_per_page,
+        ) {
             Ok(mut raster) => {
                 raster.ppi = ppi.or(raster.ppi);
                 Some(raster)
@@ -301,7 +291,7 @@ fn embedded_image(
         }),
         _ => None,
     };
-    Ok(raster.map(|r| (r, fills_page)))
+    Ok(raster)
 }
 
 /// True when the image's /Decode array maps samples the other way round ([1 0 …]).
@@ -361,13 +351,11 @@ fn ccitt_g4(
         return None;
     }
     let mut pixels = Vec::with_capacity(width as usize * height as usize);
-    let mut rows = 0u32;
     fax::decoder::decode_g4(data.iter().copied(), width, Some(height), |transitions| {
         for color in fax::decoder::pels(transitions, width) {
             let white = color == fax::Color::White;
             pixels.push(if white != black_is_1 { 255 } else { 0 });
         }
-        rows += 1;
     })?;
     // Pad rows an encoder left out at the end (they are white).
     pixels.resize(
@@ -414,13 +402,13 @@ fn raw_samples(
     let needed = row * height as usize;
     // Before a PNG predictor is undone, each row has a tag byte and may be one pixel wider.
     let inflated_limit = needed + height as usize * (1 + components as usize) + 1024;
-    let samples = if image.filters.as_ref().is_some_and(|f| !f.is_empty()) {
+    let samples: Cow<[u8]> = if image.filters.as_ref().is_some_and(|f| !f.is_empty()) {
         match stream.decompressed_content_with_limit(inflated_limit) {
-            Ok(s) => s,
+            Ok(s) => Cow::Owned(s),
             Err(_) => return Ok(None),
         }
     } else {
-        stream.content.clone()
+        Cow::Borrowed(&stream.content)
     };
     if samples.len() < needed {
         return Ok(None);
@@ -499,18 +487,13 @@ fn render(path: &Path, number: u32, job: &Job) -> Result<Raster, ExtractError> {
         });
     }
     let bytes = std::fs::read(&rendered).map_err(ExtractError::io)?;
-    let (w, h) = ImageReader::with_format(Cursor::new(&bytes), ImageFormat::Pnm)
-        .into_dimensions()
-        .map_err(|e| ExtractError::RenderFailed {
-            detail: e.to_string(),
+    let mut raster = decode_single(&bytes, ImageFormat::Pnm, settings.max_pixels_per_page)
+        .map_err(|e| match e {
+            ExtractError::MalformedImage { detail } => ExtractError::RenderFailed { detail },
+            other => other,
         })?;
-    check_pixels(w.into(), h.into(), settings.max_pixels_per_page)?;
-    let image = ImageReader::with_format(Cursor::new(&bytes), ImageFormat::Pnm)
-        .decode()
-        .map_err(|e| ExtractError::RenderFailed {
-            detail: e.to_string(),
-        })?;
-    Ok(Raster::from_dynamic(image, Some(RENDER_DPI)))
+    raster.ppi = Some(RENDER_DPI);
+    Ok(raster)
 }
 
 #[cfg(test)]

@@ -113,18 +113,19 @@ impl WorkerPool {
             Some(worker) => Ok(worker),
             None => Worker::spawn(&self.command),
         };
-        let (result, rss) = match worker {
+        match worker {
             Ok(mut worker) => {
                 let result = worker.run(&path, settings);
-                let rss = worker.peak_rss_bytes.filter(|_| !worker.dead);
-                if !worker.dead {
-                    slot.worker = Some(worker);
+                if worker.dead {
+                    slot.lost = true;
+                    return (result, None);
                 }
+                let rss = worker.peak_rss_bytes;
+                slot.worker = Some(worker);
                 (result, rss)
             }
             Err(e) => (Err(e), None),
-        };
-        (result, rss)
+        }
     }
 
     /// Waits for a free place in the pool; the slot holds an idle worker if there is a live one.
@@ -139,6 +140,7 @@ impl WorkerPool {
                     return Slot {
                         pool: self,
                         worker: Some(worker),
+                        lost: false,
                     };
                 }
                 worker.kill();
@@ -149,6 +151,7 @@ impl WorkerPool {
                 return Slot {
                     pool: self,
                     worker: None,
+                    lost: false,
                 };
             }
             state = self
@@ -164,15 +167,19 @@ impl WorkerPool {
 struct Slot<'a> {
     pool: &'a WorkerPool,
     worker: Option<Worker>,
+    /// The worker died or was killed on this document.
+    lost: bool,
 }
 
 impl Drop for Slot<'_> {
     fn drop(&mut self) {
         let mut state = self.pool.lock();
         state.busy -= 1;
-        match self.worker.take() {
-            Some(worker) => state.idle.push(worker),
-            None => state.replaced += 1,
+        if let Some(worker) = self.worker.take() {
+            state.idle.push(worker);
+        }
+        if self.lost {
+            state.replaced += 1;
         }
         drop(state);
         self.pool.freed.notify_one();
