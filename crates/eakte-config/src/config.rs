@@ -24,6 +24,80 @@ pub struct Config {
     pub journal: JournalConfig,
     /// Text extraction and OCR in sandboxed worker processes.
     pub extract: ExtractConfig,
+    /// The full-text index.
+    pub index: IndexConfig,
+    /// Filing: what the service accepts.
+    pub filing: FilingConfig,
+}
+
+/// Settings of the full-text index.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IndexConfig {
+    /// Documents added are committed (made searchable) at most this long after they were added;
+    /// commits are batched, never one per document.
+    pub commit_interval_ms: u64,
+    /// Memory the index writer buffers before it writes a segment, over all its threads.
+    pub writer_memory_bytes: u64,
+    /// Indexing threads; 0 means one per CPU core.
+    pub writer_threads: usize,
+    /// The longest query accepted, in bytes.
+    pub max_query_bytes: usize,
+    /// The most hits one search returns (limit) and the deepest page it reaches (offset + limit).
+    pub max_results: usize,
+}
+
+impl Default for IndexConfig {
+    fn default() -> Self {
+        Self {
+            commit_interval_ms: 500,
+            writer_memory_bytes: 128 << 20,
+            writer_threads: 0,
+            max_query_bytes: 4096,
+            max_results: 10_000,
+        }
+    }
+}
+
+impl IndexConfig {
+    /// Checks the index settings, naming the first bad key.
+    pub fn validate(&self) -> Result<(), ConfigError> {
+        if !(10..=60_000).contains(&self.commit_interval_ms) {
+            return invalid("index.commit_interval_ms", "must be between 10 and 60000");
+        }
+        if !(15 << 20..=16 << 30).contains(&self.writer_memory_bytes) {
+            return invalid(
+                "index.writer_memory_bytes",
+                "must be between 15 MiB and 16 GiB",
+            );
+        }
+        if self.writer_threads > 64 {
+            return invalid("index.writer_threads", "must be at most 64");
+        }
+        if !(16..=1 << 20).contains(&self.max_query_bytes) {
+            return invalid("index.max_query_bytes", "must be between 16 and 1048576");
+        }
+        if !(1..=1_000_000).contains(&self.max_results) {
+            return invalid("index.max_results", "must be between 1 and 1000000");
+        }
+        Ok(())
+    }
+}
+
+/// Settings of filing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct FilingConfig {
+    /// The largest file accepted for filing.
+    pub max_file_bytes: u64,
+}
+
+impl Default for FilingConfig {
+    fn default() -> Self {
+        Self {
+            max_file_bytes: 2 << 30,
+        }
+    }
 }
 
 /// Settings of text extraction and OCR. Every limit applies per document and worker; the
@@ -117,6 +191,8 @@ impl Default for Config {
             store: StoreConfig::default(),
             journal: JournalConfig::default(),
             extract: ExtractConfig::default(),
+            index: IndexConfig::default(),
+            filing: FilingConfig::default(),
         }
     }
 }
@@ -221,6 +297,25 @@ impl Config {
             &mut x.max_decompressed_bytes,
         )?;
         override_from(&lookup, "EAKTE_EXTRACT_PDFTOPPM", &mut x.pdftoppm)?;
+        let i = &mut self.index;
+        override_from(
+            &lookup,
+            "EAKTE_INDEX_COMMIT_INTERVAL_MS",
+            &mut i.commit_interval_ms,
+        )?;
+        override_from(
+            &lookup,
+            "EAKTE_INDEX_WRITER_MEMORY_BYTES",
+            &mut i.writer_memory_bytes,
+        )?;
+        override_from(&lookup, "EAKTE_INDEX_WRITER_THREADS", &mut i.writer_threads)?;
+        override_from(&lookup, "EAKTE_INDEX_MAX_QUERY_BYTES", &mut i.max_query_bytes)?;
+        override_from(&lookup, "EAKTE_INDEX_MAX_RESULTS", &mut i.max_results)?;
+        override_from(
+            &lookup,
+            "EAKTE_FILING_MAX_FILE_BYTES",
+            &mut self.filing.max_file_bytes,
+        )?;
         Ok(())
     }
 
@@ -285,19 +380,26 @@ impl Config {
                     .into(),
             });
         }
-        self.extract.validate()
+        self.extract.validate()?;
+        self.index.validate()?;
+        if self.filing.max_file_bytes == 0 {
+            return invalid("filing.max_file_bytes", "must be at least 1");
+        }
+        Ok(())
     }
+}
+
+/// An [`ConfigError::Invalid`] for `key`.
+fn invalid(key: &'static str, message: &str) -> Result<(), ConfigError> {
+    Err(ConfigError::Invalid {
+        key,
+        message: message.into(),
+    })
 }
 
 impl ExtractConfig {
     /// Checks the extraction settings, naming the first bad key.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        let invalid = |key, message: &str| {
-            Err(ConfigError::Invalid {
-                key,
-                message: message.into(),
-            })
-        };
         if self.workers > 256 {
             return invalid("extract.workers", "must be at most 256");
         }

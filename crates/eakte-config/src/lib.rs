@@ -3,5 +3,7 @@
 mod config;
 mod error;
 
-pub use config::{CONFIG_FILE_NAME, Config, ExtractConfig, JournalConfig, StoreConfig};
+pub use config::{
+    CONFIG_FILE_NAME, Config, ExtractConfig, FilingConfig, IndexConfig, JournalConfig, StoreConfig,
+};
 pub use error::ConfigError;

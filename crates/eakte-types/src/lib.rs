@@ -1,5 +1,11 @@
-//! Domain types shared by every eakte crate: identifiers and digests, free of I/O.
+//! Domain types shared by every eakte crate: identifiers, digests and the records vocabulary,
+//! free of I/O.
 
 mod digest;
+mod records;
 
 pub use digest::{BlobId, DigestParseError, Sha256Digest};
+pub use records::{
+    AkteId, AkteStatus, Aktenzeichen, ArchivalValue, Confidentiality, DokumentId, PlanCode,
+    RecordParseError, VorgangId,
+};
