@@ -1,0 +1,369 @@
+//! The `Catalog`: a sled view of the records that journal changes are applied to, and its queries.
+
+mod check;
+mod dump;
+mod store;
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+
+use eakte_types::{AkteId, Aktenzeichen, BlobId, DokumentId, PlanCode, Sha256Digest, VorgangId};
+use serde::{Deserialize, Serialize};
+use sled::Tree;
+use tracing::debug;
+
+use crate::change::Change;
+use crate::error::{CatalogError, Refusal};
+use crate::plan::FilePlan;
+use crate::records::{Akte, Dokument, Extraction, Vorgang};
+use store::{T, TREES};
+
+/// The catalog format this build reads and writes.
+const CATALOG_FORMAT: u64 = 1;
+
+/// A plan as the catalog keeps it: the plan file's blob beside the parsed plan.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct StoredPlan {
+    blob: BlobId,
+    plan: FilePlan,
+}
+
+/// The catalog: plan, Akten, Vorgänge and Dokumente in sled, with lookup indexes. A view of
+/// the journal: everything in it comes from applied changes, so it can be rebuilt by replay.
+pub struct Catalog {
+    db: sled::Db,
+    trees: Vec<Tree>,
+    /// Serialises `apply` and `skip`, so that a change is checked against the state it is
+    /// written onto.
+    writer: Mutex<()>,
+    /// The last journal seq applied or skipped; kept in memory because `next_seq` cannot fail.
+    last_seq: RwLock<Option<u64>>,
+    /// The current plan, so that checks need not decode it from sled each time.
+    plan: RwLock<Option<Arc<FilePlan>>>,
+}
+
+impl std::fmt::Debug for Catalog {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Catalog")
+            .field("next_seq", &self.next_seq())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Catalog {
+    /// Opens the catalog in `dir`, creating it if it does not exist.
+    pub fn open(dir: &Path) -> Result<Self, CatalogError> {
+        let db = sled::open(dir)?;
+        let trees = TREES
+            .iter()
+            .map(|(_, name)| db.open_tree(name))
+            .collect::<Result<Vec<_>, _>>()?;
+        let meta = &trees[T::Meta as usize];
+        match meta.get(store::META_FORMAT)? {
+            None => {
+                meta.insert(
+                    store::META_FORMAT,
+                    store::encode(&CATALOG_FORMAT, "format")?,
+                )?;
+            }
+            Some(bytes) => {
+                let found: u64 = store::decode(&bytes, || "catalog format".into())?;
+                if found != CATALOG_FORMAT {
+                    return Err(CatalogError::Format {
+                        found,
+                        supported: CATALOG_FORMAT,
+                    });
+                }
+            }
+        }
+        let last_seq = match meta.get(store::META_LAST_SEQ)? {
+            None => None,
+            Some(bytes) => Some(store::decode::<u64>(&bytes, || "last seq".into())?),
+        };
+        let plan = match trees[T::Plans as usize].last()? {
+            None => None,
+            Some((_, bytes)) => {
+                let stored: StoredPlan = store::decode(&bytes, || "current plan".into())?;
+                Some(Arc::new(stored.plan))
+            }
+        };
+        Ok(Self {
+            db,
+            trees,
+            writer: Mutex::new(()),
+            last_seq: RwLock::new(last_seq),
+            plan: RwLock::new(plan),
+        })
+    }
+
+    /// Whether `change` can be applied now, without applying it. A catalog that cannot be read
+    /// gives [`Refusal::CatalogUnavailable`]; use [`Catalog::try_check`] to tell that apart.
+    pub fn check(&self, change: &Change) -> Result<(), Refusal> {
+        match self.try_check(change) {
+            Ok(verdict) => verdict,
+            Err(e) => Err(Refusal::CatalogUnavailable {
+                reason: e.to_string(),
+            }),
+        }
+    }
+
+    /// Whether `change` can be applied now: the outer error is a failure to read the catalog,
+    /// the inner one the refusal.
+    pub fn try_check(&self, change: &Change) -> Result<Result<(), Refusal>, CatalogError> {
+        Ok(self.prepare(self.next_seq(), change)?.map(|_| ()))
+    }
+
+    /// Applies `change` as journal entry `seq`. A seq at or below the last one applied or
+    /// skipped is not applied again (`Ok(false)`). Otherwise the change is checked — a refusal
+    /// here means the journal and the catalog disagree — and its effects are written together
+    /// with the new last seq in one transaction (`Ok(true)`).
+    pub fn apply(&self, seq: u64, change: &Change) -> Result<bool, CatalogError> {
+        let _writer = self.write_lock();
+        if self.is_seen(seq) {
+            return Ok(false);
+        }
+        let prepared = self.prepare(seq, change)?.map_err(CatalogError::Refused)?;
+        let mut writes = prepared.writes;
+        writes.put(T::Meta, store::META_LAST_SEQ, store::encode(&seq, "seq")?);
+        writes.commit(&self.trees)?;
+        if let Some(plan) = prepared.new_plan {
+            *self.plan.write().unwrap_or_else(|e| e.into_inner()) = Some(plan);
+        }
+        *self.last_seq.write().unwrap_or_else(|e| e.into_inner()) = Some(seq);
+        debug!(seq, change = change.kind(), "catalog change applied");
+        Ok(true)
+    }
+
+    /// Records that journal entry `seq` was seen but is not a catalog change, so that replay
+    /// resumes after it. A seq already seen changes nothing.
+    pub fn skip(&self, seq: u64) -> Result<(), CatalogError> {
+        let _writer = self.write_lock();
+        if self.is_seen(seq) {
+            return Ok(());
+        }
+        self.trees[T::Meta as usize].insert(store::META_LAST_SEQ, store::encode(&seq, "seq")?)?;
+        *self.last_seq.write().unwrap_or_else(|e| e.into_inner()) = Some(seq);
+        Ok(())
+    }
+
+    /// The first journal seq not yet applied or skipped.
+    pub fn next_seq(&self) -> u64 {
+        self.last_seq().map_or(0, |last| last.saturating_add(1))
+    }
+
+    /// The current (latest imported) plan.
+    pub fn plan(&self) -> Result<Option<FilePlan>, CatalogError> {
+        Ok(self.current_plan().map(|p| FilePlan::clone(&p)))
+    }
+
+    /// The Aktenzeichen the next Akte under `plan_code` in `year` gets: one above the highest
+    /// running number ever used there, so that no number is given out twice.
+    pub fn next_aktenzeichen(
+        &self,
+        plan_code: &PlanCode,
+        year: u16,
+    ) -> Result<Aktenzeichen, CatalogError> {
+        let plan = self
+            .current_plan()
+            .ok_or(CatalogError::Refused(Refusal::NoPlan))?;
+        if plan.find(plan_code).is_none() {
+            return Err(CatalogError::Refused(Refusal::UnknownPlanCode {
+                code: plan_code.clone(),
+            }));
+        }
+        let highest = self.counter(plan_code, year)?;
+        let exhausted = || {
+            CatalogError::Refused(Refusal::AktenzeichenExhausted {
+                plan_code: plan_code.clone(),
+                year,
+            })
+        };
+        let number = highest.checked_add(1).ok_or_else(exhausted)?;
+        let az = Aktenzeichen::new(plan_code.clone(), number, year);
+        if check::aktenzeichen_valid(&az) {
+            Ok(az)
+        } else if (1000..=9999).contains(&year) {
+            Err(exhausted())
+        } else {
+            Err(CatalogError::Refused(Refusal::InvalidAktenzeichen {
+                aktenzeichen: az.to_string(),
+            }))
+        }
+    }
+
+    /// The Akte with this id.
+    pub fn akte(&self, id: AkteId) -> Result<Option<Akte>, CatalogError> {
+        self.get_json(T::Akten, store::id_key(id), || format!("Akte {id}"))
+    }
+
+    /// The Akte with this Aktenzeichen.
+    pub fn akte_by_aktenzeichen(&self, az: &Aktenzeichen) -> Result<Option<Akte>, CatalogError> {
+        let key = store::aktenzeichen_key(az);
+        let id: Option<AkteId> =
+            self.get_json(T::Aktenzeichen, key, || format!("Aktenzeichen {az}"))?;
+        match id {
+            Some(id) => self.akte(id),
+            None => Ok(None),
+        }
+    }
+
+    /// Every Akte, sorted by Aktenzeichen.
+    pub fn akten(&self) -> Result<Vec<Akte>, CatalogError> {
+        let mut akten = Vec::new();
+        for entry in self.tree(T::Aktenzeichen).iter() {
+            let (key, value) = entry?;
+            let id: AkteId = store::decode(&value, || format!("Aktenzeichen key {key:?}"))?;
+            let akte = self.akte(id)?.ok_or_else(|| {
+                CatalogError::corrupt(format!("Akte {id} is indexed but missing"))
+            })?;
+            akten.push(akte);
+        }
+        Ok(akten)
+    }
+
+    /// The Vorgänge of an Akte, oldest first.
+    pub fn vorgaenge(&self, akte: AkteId) -> Result<Vec<Vorgang>, CatalogError> {
+        let mut vorgaenge = Vec::new();
+        for entry in self.tree(T::AkteVorgaenge).scan_prefix(store::id_key(akte)) {
+            let (key, _) = entry?;
+            let id = store::vorgang_of_key(&key)?;
+            let vorgang = self.vorgang(id)?.ok_or_else(|| {
+                CatalogError::corrupt(format!("Vorgang {id} is indexed but missing"))
+            })?;
+            vorgaenge.push(vorgang);
+        }
+        vorgaenge.sort_by_key(|v| (v.created, v.id));
+        Ok(vorgaenge)
+    }
+
+    /// The Vorgang with this id.
+    pub fn vorgang(&self, id: VorgangId) -> Result<Option<Vorgang>, CatalogError> {
+        self.get_json(T::Vorgaenge, store::id_key(id), || format!("Vorgang {id}"))
+    }
+
+    /// The document with this id.
+    pub fn dokument(&self, id: DokumentId) -> Result<Option<Dokument>, CatalogError> {
+        self.get_json(T::Dokumente, store::id_key(id), || format!("document {id}"))
+    }
+
+    /// The documents filed in an Akte, or in the inbox (`None`), in the order they were filed.
+    pub fn dokumente_in(&self, akte: Option<AkteId>) -> Result<Vec<Dokument>, CatalogError> {
+        let mut dokumente = Vec::new();
+        for entry in self
+            .tree(T::LocationDocs)
+            .scan_prefix(store::location_key(akte))
+        {
+            let (key, _) = entry?;
+            let id: DokumentId = store::id_at(&key, store::LOCATION_LEN, "location_docs")?;
+            dokumente.push(self.dokument(id)?.ok_or_else(|| {
+                CatalogError::corrupt(format!("document {id} is indexed but missing"))
+            })?);
+        }
+        dokumente.sort_by_key(|d| (d.filed, d.id));
+        Ok(dokumente)
+    }
+
+    /// Every document, by id.
+    pub fn dokumente(&self) -> Result<Vec<Dokument>, CatalogError> {
+        self.tree(T::Dokumente)
+            .iter()
+            .map(|entry| {
+                let (key, value) = entry?;
+                store::decode(&value, || format!("document at key {key:?}"))
+            })
+            .collect()
+    }
+
+    /// A document filed in that Akte (or the inbox) of which some version has this SHA-256, so
+    /// that an interrupted ingest can tell what it already filed.
+    pub fn find_by_sha256(
+        &self,
+        akte: Option<AkteId>,
+        sha256: &Sha256Digest,
+    ) -> Result<Option<DokumentId>, CatalogError> {
+        let prefix = store::sha256_prefix(akte, sha256);
+        match self.tree(T::Sha256Docs).scan_prefix(&prefix).next() {
+            None => Ok(None),
+            Some(entry) => {
+                let (key, _) = entry?;
+                Ok(Some(store::id_at(&key, prefix.len(), "sha256_docs")?))
+            }
+        }
+    }
+
+    /// The versions whose text extraction is pending, by document id and version number.
+    pub fn pending_extractions(&self) -> Result<Vec<(DokumentId, u32)>, CatalogError> {
+        self.tree(T::Pending)
+            .iter()
+            .map(|entry| store::pending_of_key(&entry?.0))
+            .collect()
+    }
+
+    /// Every blob the catalog refers to (plan files, originals, renditions), sorted, each once.
+    pub fn referenced_blobs(&self) -> Result<Vec<BlobId>, CatalogError> {
+        let mut blobs = BTreeSet::new();
+        for entry in self.tree(T::Plans).iter() {
+            let (key, value) = entry?;
+            let stored: StoredPlan = store::decode(&value, || format!("plan at key {key:?}"))?;
+            blobs.insert(stored.blob);
+        }
+        for dokument in self.dokumente()? {
+            for version in &dokument.versions {
+                blobs.insert(version.blob);
+                if let Extraction::Done { rendition, .. } = &version.extraction {
+                    blobs.insert(*rendition);
+                }
+            }
+        }
+        Ok(blobs.into_iter().collect())
+    }
+
+    /// Writes everything applied so far to disk. Not needed for consistency — the journal is
+    /// the source of truth and a lost tail is replayed — but it shortens the replay after a crash.
+    pub fn flush(&self) -> Result<(), CatalogError> {
+        self.db.flush()?;
+        Ok(())
+    }
+
+    fn tree(&self, tree: T) -> &Tree {
+        &self.trees[tree as usize]
+    }
+
+    fn write_lock(&self) -> MutexGuard<'_, ()> {
+        // The guarded state is in sled and in the RwLocks, which are only set after a commit,
+        // so a panic elsewhere while holding the lock leaves nothing half-done behind it.
+        self.writer.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn last_seq(&self) -> Option<u64> {
+        *self.last_seq.read().unwrap_or_else(|e| e.into_inner())
+    }
+
+    fn is_seen(&self, seq: u64) -> bool {
+        self.last_seq().is_some_and(|last| seq <= last)
+    }
+
+    fn current_plan(&self) -> Option<Arc<FilePlan>> {
+        self.plan.read().unwrap_or_else(|e| e.into_inner()).clone()
+    }
+
+    fn counter(&self, code: &PlanCode, year: u16) -> Result<u32, CatalogError> {
+        let key = store::counter_key(code, year);
+        let highest: Option<u32> =
+            self.get_json(T::Counters, key, || format!("counter {code} {year}"))?;
+        Ok(highest.unwrap_or(0))
+    }
+
+    fn get_json<V: serde::de::DeserializeOwned>(
+        &self,
+        tree: T,
+        key: impl AsRef<[u8]>,
+        what: impl FnOnce() -> String,
+    ) -> Result<Option<V>, CatalogError> {
+        match self.tree(tree).get(key)? {
+            None => Ok(None),
+            Some(bytes) => store::decode(&bytes, what).map(Some),
+        }
+    }
+}

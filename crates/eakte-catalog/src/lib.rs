@@ -1,0 +1,15 @@
+//! The catalog: the file plan and the records (Akte, Vorgang, Dokument, versions) as a sled view of the journal.
+
+mod catalog;
+mod change;
+mod error;
+mod plan;
+mod records;
+
+pub use catalog::Catalog;
+pub use change::Change;
+pub use error::{CatalogError, PlanError, Refusal};
+pub use plan::{
+    FilePlan, MAX_PLAN_BYTES, MAX_PLAN_LEVELS, MAX_PLAN_UNITS, PLAN_FORMAT, PlanUnit, RecordClass,
+};
+pub use records::{Akte, Capture, Dokument, Extraction, Version, Vorgang};
