@@ -3,7 +3,9 @@
 # byte-identical from `eakte store get`; a second put of everything is deduplicated; verify is clean.
 # Then every file goes through `eakte extract` (benches/src/bin/corpus_extract.rs): no crash or hang,
 # each failure a specific reason, and OCR at least as accurate as the tesseract command line on
-# every image or scan with ground-truth text.
+# every image or scan with ground-truth text. Last, the whole corpus is filed with one
+# `eakte ingest` and every file with ground-truth text or asserted phrases must be found by a
+# distinctive phrase of it (benches/src/bin/corpus_search.rs).
 # Usage: scripts/corpus-check.sh [CORPUS_DIR]   (default ../shared/corpus)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -47,4 +49,6 @@ echo "corpus: $((count - bad)) passed, $bad failed"
 
 "${CARGO_TARGET_DIR:-$PWD/target}/debug/corpus-extract" --eakte "$eakte" --corpus "$corpus" \
   || bad=$((bad + 1))
+"${CARGO_TARGET_DIR:-$PWD/target}/debug/corpus-search" --eakte "$eakte" --corpus "$corpus" \
+  --data "$work/records" || bad=$((bad + 1))
 [ "$bad" -eq 0 ]

@@ -178,14 +178,7 @@ fn verify(
                 )
                 .into());
             }
-            remove_stale_scratch(data);
-            let scratch = tempfile::Builder::new()
-                .prefix("verify-")
-                .tempdir_in(eakte_journal::journal_dir(data))
-                .context("cannot make a scratch directory")?;
-            let out = scratch.path().join("export");
-            export(&journal, &out, None, None).context("cannot export the live journal")?;
-            let result = verify_export(&out, &own, &kept);
+            let result = verify_live(data, &journal, &kept)?;
             record(
                 &journal,
                 cli_event(
@@ -212,6 +205,23 @@ fn verify(
             Ok(ExitCode::from(exit::FAILURE))
         }
     }
+}
+
+/// Verifies the live journal: opening it already checked every frame, link and stored
+/// checkpoint; here it is exported to a scratch directory and verified like any export.
+pub fn verify_live(
+    data: &Path,
+    journal: &Journal,
+    kept: &[Checkpoint],
+) -> Result<Result<VerifyReport, eakte_journal::verify::VerifyFailure>, Failure> {
+    remove_stale_scratch(data);
+    let scratch = tempfile::Builder::new()
+        .prefix("verify-")
+        .tempdir_in(eakte_journal::journal_dir(data))
+        .context("cannot make a scratch directory")?;
+    let out = scratch.path().join("export");
+    export(journal, &out, None, None).context("cannot export the live journal")?;
+    Ok(verify_export(&out, &journal.public_key(), kept))
 }
 
 /// Removes scratch exports that a killed `audit verify` left behind: they hold personal data that

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use eakte_store::StoreError;
 
-use crate::{audit_cmd, extract_cmd, store_cmd};
+use crate::{audit_cmd, extract_cmd, ingest_cmd, records_cmd, search_cmd, store_cmd};
 
 /// eakte: an electronic records system for German public administration.
 #[derive(Debug, Parser)]
@@ -51,6 +51,129 @@ pub enum Command {
     /// Worker mode for `extract` and the server: reads documents on stdin, answers on stdout.
     #[command(hide = true)]
     ExtractWorker,
+    /// The file plan (Aktenplan).
+    #[command(subcommand)]
+    Plan(PlanCommand),
+    /// Akten (files): create, close, show.
+    #[command(subcommand)]
+    Akte(AkteCommand),
+    /// Files files and whole directories (recursively) into an Akte or the inbox; prints
+    /// `<document-uuid>  <path>` per file; files already filed there are skipped.
+    Ingest {
+        /// The Akte to file into (its Aktenzeichen); without it, into the inbox.
+        #[arg(long)]
+        akte: Option<String>,
+        /// The document type of every file, such as Meldebescheinigung.
+        #[arg(long = "type")]
+        doc_type: Option<String>,
+        /// The date the documents were received (YYYY-MM-DD).
+        #[arg(long)]
+        received: Option<String>,
+        /// Files and directories.
+        #[arg(required = true)]
+        paths: Vec<PathBuf>,
+    },
+    /// Searches documents in German: words, "phrases", AND/OR/NOT, field:value, prefix*,
+    /// fuzzy~, date ranges (see docs/search.md).
+    Search {
+        /// The query.
+        query: String,
+        /// Hits per page.
+        #[arg(long, default_value_t = 10)]
+        limit: usize,
+        /// Hits to skip.
+        #[arg(long, default_value_t = 0)]
+        offset: usize,
+        /// Only this plan code, or with `*` everything below it (`33.*`).
+        #[arg(long)]
+        plan: Option<String>,
+        /// Only documents of this organisational unit.
+        #[arg(long)]
+        unit: Option<String>,
+        /// Only this document type.
+        #[arg(long = "type")]
+        doc_type: Option<String>,
+        /// Received on or after (YYYY-MM-DD).
+        #[arg(long)]
+        from: Option<String>,
+        /// Received on or before (YYYY-MM-DD).
+        #[arg(long)]
+        to: Option<String>,
+        /// Order: relevance, newest, oldest (by received date).
+        #[arg(long, default_value = "relevance")]
+        sort: String,
+        /// JSON: `{"total": N, "hits": [...]}`.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Sets up the demo file plan, Akten and documents (from fixtures/demo) so that a newcomer
+    /// can search at once; running it again changes nothing.
+    Demo {
+        /// The demo folder with its demo.json.
+        #[arg(long, default_value = "fixtures/demo")]
+        dir: PathBuf,
+    },
+    /// Deletes the catalog and the index and recreates them from the journal and the store.
+    Rebuild,
+    /// Checks store, journal and catalog together: every stored byte, every referenced blob,
+    /// every catalog record backed by the journal.
+    Verify,
+    /// Prints the catalog's canonical dump (one JSON line per record), for comparing a catalog
+    /// before and after `rebuild`.
+    #[command(hide = true)]
+    DumpCatalog,
+}
+
+/// `eakte plan …`
+#[derive(Debug, Subcommand)]
+pub enum PlanCommand {
+    /// Prints the file plan tree: code, title, unit, record class, archival value, rule id.
+    Show {
+        /// The plan as JSON (the imported file's format).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Imports a file plan (JSON, `schemas/file-plan.v1.json`); it replaces the current plan.
+    Import {
+        /// The plan file.
+        file: PathBuf,
+    },
+}
+
+/// `eakte akte …`
+#[derive(Debug, Subcommand)]
+pub enum AkteCommand {
+    /// Creates an Akte; prints its UUID and Aktenzeichen.
+    Create {
+        /// The file plan code it belongs to, such as 33.10.
+        #[arg(long)]
+        plan: String,
+        /// Its title.
+        #[arg(long)]
+        title: String,
+        /// The owning organisational unit.
+        #[arg(long)]
+        unit: String,
+        /// offen, nfd or vertraulich.
+        #[arg(long, default_value = "offen")]
+        confidentiality: String,
+    },
+    /// Closes an Akte (zdA).
+    Close {
+        /// Its Aktenzeichen.
+        aktenzeichen: String,
+        /// The close date (YYYY-MM-DD); today when absent.
+        #[arg(long)]
+        date: Option<String>,
+    },
+    /// Shows an Akte with its documents.
+    Show {
+        /// Its Aktenzeichen.
+        aktenzeichen: String,
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// `eakte audit …`
@@ -139,6 +262,8 @@ pub mod exit {
     pub const NOT_FOUND: u8 = 2;
     /// Stored bytes are corrupt.
     pub const CORRUPT: u8 = 3;
+    /// The request was refused or its input is bad (a refusal, an unknown Akte, a bad query).
+    pub const REFUSED: u8 = 4;
 }
 
 /// An error with the exit code it maps to.
@@ -164,6 +289,22 @@ impl From<StoreError> for Failure {
     }
 }
 
+impl From<eakte_service::ServiceError> for Failure {
+    fn from(error: eakte_service::ServiceError) -> Self {
+        let code = match &error {
+            eakte_service::ServiceError::NotFound { .. } => exit::NOT_FOUND,
+            eakte_service::ServiceError::Corruption(_) => exit::CORRUPT,
+            e if e.is_caller_error() => exit::REFUSED,
+            _ => exit::FAILURE,
+        };
+        let stable = error.code();
+        Self {
+            error: anyhow::anyhow!("{error} (code {stable})"),
+            code,
+        }
+    }
+}
+
 impl From<anyhow::Error> for Failure {
     fn from(error: anyhow::Error) -> Self {
         Self {
@@ -184,5 +325,49 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         Command::ExtractWorker => Ok(ExitCode::from(
             u8::try_from(eakte_extract::worker::run()).unwrap_or(exit::FAILURE),
         )),
+        Command::Plan(command) => records_cmd::plan(&args.data, command),
+        Command::Akte(command) => records_cmd::akte(&args.data, command),
+        Command::Ingest {
+            akte,
+            doc_type,
+            received,
+            paths,
+        } => ingest_cmd::run(
+            &args.data,
+            akte.as_deref(),
+            doc_type,
+            received.as_deref(),
+            &paths,
+        ),
+        Command::Search {
+            query,
+            limit,
+            offset,
+            plan,
+            unit,
+            doc_type,
+            from,
+            to,
+            sort,
+            json,
+        } => search_cmd::run(
+            &args.data,
+            search_cmd::Args {
+                query,
+                limit,
+                offset,
+                plan,
+                unit,
+                doc_type,
+                from,
+                to,
+                sort,
+                json,
+            },
+        ),
+        Command::Demo { dir } => records_cmd::demo(&args.data, &dir),
+        Command::Rebuild => records_cmd::rebuild(&args.data),
+        Command::Verify => records_cmd::verify(&args.data),
+        Command::DumpCatalog => records_cmd::dump(&args.data),
     }
 }

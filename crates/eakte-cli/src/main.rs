@@ -3,7 +3,11 @@
 mod audit_cmd;
 mod cli;
 mod extract_cmd;
+mod ingest_cmd;
 mod journal_use;
+mod records_cmd;
+mod search_cmd;
+mod service_use;
 mod store_cmd;
 
 use std::process::ExitCode;

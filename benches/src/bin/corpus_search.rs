@@ -1,0 +1,249 @@
+//! Corpus check of filing and search: the whole shared corpus is filed with one `eakte ingest`
+//! (into the inbox), and for every file with ground-truth text or asserted phrases, a
+//! distinctive phrase of that text is searched; the file must be among the hits. Prints recall
+//! (found among all hits, and within the top 10) and the misses with their reason.
+//!
+//! Usage: corpus-search --eakte PATH [--corpus DIR] [--data DIR] [--min-recall 0.9]
+//! Exit 0 when every file whose extraction gave text is found and recall is at least the
+//! minimum; 1 otherwise.
+
+use std::collections::{BTreeMap, HashMap};
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::{Context, bail, ensure};
+use serde_json::Value;
+
+/// Words in a searched phrase.
+const PHRASE_WORDS: usize = 3;
+
+fn main() -> anyhow::Result<()> {
+    let mut args = std::env::args().skip(1);
+    let mut eakte = None;
+    let mut corpus = PathBuf::from("../shared/corpus");
+    let mut data = None;
+    let mut min_recall = 0.9;
+    while let Some(arg) = args.next() {
+        let mut value = || args.next().context("missing value");
+        match arg.as_str() {
+            "--eakte" => eakte = Some(PathBuf::from(value()?)),
+            "--corpus" => corpus = PathBuf::from(value()?),
+            "--data" => data = Some(PathBuf::from(value()?)),
+            "--min-recall" => min_recall = value()?.parse()?,
+            other => bail!("unknown argument {other}"),
+        }
+    }
+    let eakte = eakte.context("--eakte PATH is required")?;
+    let scratch = tempfile::tempdir()?;
+    let data = data.unwrap_or_else(|| scratch.path().join("data"));
+    let index: Value = serde_json::from_slice(
+        &std::fs::read(corpus.join("ground_truth_index.json"))
+            .context("ground_truth_index.json")?,
+    )?;
+    let index = index.as_object().context("the index is an object")?;
+
+    // One ingest of everything.
+    let started = Instant::now();
+    let out = Command::new(&eakte)
+        .arg("--data")
+        .arg(&data)
+        .arg("ingest")
+        .arg(&corpus)
+        .env("EAKTE_EXTRACT_TIMEOUT_SECONDS", "120")
+        .output()
+        .context("run eakte ingest")?;
+    let ingest_time = started.elapsed();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let summary = stderr.lines().rev().find(|l| l.starts_with("ingest:"));
+    println!(
+        "corpus-search: ingest of {} took {:.0} s (exit {:?}): {}",
+        corpus.display(),
+        ingest_time.as_secs_f64(),
+        out.status.code(),
+        summary.unwrap_or("(no summary)")
+    );
+    let mut ids: HashMap<PathBuf, String> = HashMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        if let Some((id, path)) = line.split_once("  ") {
+            ids.insert(PathBuf::from(path), id.to_owned());
+        }
+    }
+    let no_text: HashMap<PathBuf, String> = stderr
+        .lines()
+        .filter_map(|l| {
+            let rest = l.strip_prefix("eakte: ")?;
+            let (path, reason) = rest.split_once(": filed, but no text could be extracted ")?;
+            Some((PathBuf::from(path), reason.to_owned()))
+        })
+        .collect();
+
+    // Ground-truth texts by file.
+    let mut truths: BTreeMap<String, String> = BTreeMap::new();
+    for (name, entry) in index {
+        if let Some(text) = truth_text(&corpus, entry)? {
+            truths.insert(name.clone(), text);
+        }
+    }
+    // How many truths each word occurs in: a phrase of rare words is distinctive.
+    let mut document_frequency: HashMap<String, usize> = HashMap::new();
+    for text in truths.values() {
+        let mut seen: Vec<String> = words(text);
+        seen.sort();
+        seen.dedup();
+        for word in seen {
+            *document_frequency.entry(word).or_default() += 1;
+        }
+    }
+
+    let mut checked = 0;
+    let mut found = 0;
+    let mut found_top10 = 0;
+    let mut must_find_missed = Vec::new();
+    let mut misses = Vec::new();
+    for (name, text) in &truths {
+        let path = corpus.join(name);
+        let Some(id) = ids.get(&path) else {
+            misses.push(format!("{name}: not filed"));
+            must_find_missed.push(name.clone());
+            continue;
+        };
+        let Some(phrase) = distinctive_phrase(text, &document_frequency) else {
+            continue;
+        };
+        checked += 1;
+        let query = format!("\"{phrase}\"");
+        let out = Command::new(&eakte)
+            .arg("--data")
+            .arg(&data)
+            .args(["search", "--json", "--limit", "1000", &query])
+            .output()
+            .context("run eakte search")?;
+        ensure!(
+            out.status.success(),
+            "search {query} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let result: Value = serde_json::from_slice(&out.stdout)?;
+        let rank = result["hits"]
+            .as_array()
+            .and_then(|hits| hits.iter().position(|h| h["document_id"] == id.as_str()));
+        match rank {
+            Some(rank) => {
+                found += 1;
+                if rank < 10 {
+                    found_top10 += 1;
+                }
+            }
+            None => {
+                let reason = no_text.get(&path).map_or_else(
+                    || "text extracted, phrase not found".to_owned(),
+                    |r| format!("no text {r}"),
+                );
+                if !no_text.contains_key(&path) {
+                    must_find_missed.push(name.clone());
+                }
+                misses.push(format!("{name}: {query}: {reason}"));
+            }
+        }
+    }
+    let recall = found as f64 / checked.max(1) as f64;
+    println!(
+        "corpus-search: {checked} files with ground truth searched by a phrase; found {found} \
+         (recall {:.3}), {found_top10} within the top 10 ({:.3})",
+        recall,
+        found_top10 as f64 / checked.max(1) as f64
+    );
+    for miss in &misses {
+        println!("  miss: {miss}");
+    }
+    let passed = recall >= min_recall && must_find_missed.is_empty();
+    println!(
+        "search corpus: {} passed, {} failed",
+        found,
+        checked - found
+    );
+    if !passed {
+        bail!(
+            "recall {recall:.3} (minimum {min_recall}); {} file(s) with extracted text not found",
+            must_find_missed.len()
+        );
+    }
+    Ok(())
+}
+
+/// The ground-truth text of a corpus file: a full transcription, an exact text, the expected
+/// extraction, or the asserted substrings joined.
+fn truth_text(corpus: &Path, entry: &Value) -> anyhow::Result<Option<String>> {
+    let Some(truths) = entry["ground_truth"].as_array() else {
+        return Ok(None);
+    };
+    for truth in truths {
+        match truth["type"].as_str() {
+            Some("full_text" | "expected_extraction") => {
+                if let Some(file) = truth["file"].as_str() {
+                    let bytes =
+                        std::fs::read(corpus.join(file)).with_context(|| file.to_owned())?;
+                    return Ok(Some(String::from_utf8_lossy(&bytes).into_owned()));
+                }
+            }
+            Some("exact_text") => return Ok(truth["value"].as_str().map(str::to_owned)),
+            Some("expected_substrings" | "expected_substrings_ordered") => {
+                if let Some(values) = truth["values"].as_array() {
+                    let joined: Vec<&str> = values.iter().filter_map(Value::as_str).collect();
+                    // Each asserted substring stands alone: phrases must not span two of them.
+                    return Ok(Some(joined.join("\n\n")));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(None)
+}
+
+/// Lowercase words of letters (of any script), three or more long.
+fn words(text: &str) -> Vec<String> {
+    text.split(|c: char| !c.is_alphabetic())
+        .filter(|w| w.chars().count() >= 3)
+        .map(str::to_lowercase)
+        .collect()
+}
+
+/// Three consecutive words of one line, each of three or more letters, whose rarest word occurs
+/// in the fewest ground truths (ties: the first such run); or one word when no line has three.
+fn distinctive_phrase(text: &str, document_frequency: &HashMap<String, usize>) -> Option<String> {
+    let mut best: Option<(usize, usize, String)> = None;
+    for line in text.lines() {
+        let tokens: Vec<&str> = line.split_whitespace().collect();
+        for window in tokens.windows(PHRASE_WORDS) {
+            let clean = window
+                .iter()
+                .all(|t| t.chars().count() >= 3 && t.chars().all(char::is_alphabetic));
+            if !clean {
+                continue;
+            }
+            let frequencies: Vec<usize> = window
+                .iter()
+                .map(|w| {
+                    document_frequency
+                        .get(&w.to_lowercase())
+                        .copied()
+                        .unwrap_or(0)
+                })
+                .collect();
+            let rarest = frequencies.iter().copied().min().unwrap_or(0);
+            let total: usize = frequencies.iter().sum();
+            if best
+                .as_ref()
+                .is_none_or(|(r, t, _)| (rarest, total) < (*r, *t))
+            {
+                best = Some((rarest, total, window.join(" ")));
+            }
+        }
+    }
+    best.map(|(_, _, phrase)| phrase).or_else(|| {
+        words(text)
+            .into_iter()
+            .min_by_key(|w| document_frequency.get(w).copied().unwrap_or(0))
+    })
+}

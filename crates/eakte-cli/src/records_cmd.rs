@@ -1,0 +1,300 @@
+//! `eakte plan …`, `eakte akte …`, `eakte demo`, `eakte rebuild` and `eakte verify`.
+
+use std::io::Write;
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use eakte_catalog::Extraction;
+use eakte_service::{NewAkte, Service};
+use eakte_types::{Aktenzeichen, Confidentiality, PlanCode};
+use serde_json::json;
+
+use crate::cli::{AkteCommand, Failure, PlanCommand, exit};
+use crate::journal_use::cli_actor;
+use crate::service_use::{self, bad_argument, parse_date};
+
+/// `eakte plan show|import`.
+pub fn plan(data: &Path, command: PlanCommand) -> Result<ExitCode, Failure> {
+    let service = service_use::open(data)?;
+    let result = match command {
+        PlanCommand::Show { json } => show_plan(&service, json),
+        PlanCommand::Import { file } => {
+            let bytes = std::fs::read(&file)
+                .with_context(|| format!("cannot read {}", file.display()))?;
+            let plan = service.import_plan(&cli_actor(), &bytes)?;
+            println!(
+                "imported file plan {} ({}): {} units",
+                plan.plan_version,
+                plan.title,
+                plan.units().count()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+    };
+    service.close()?;
+    result
+}
+
+fn show_plan(service: &Service, json: bool) -> Result<ExitCode, Failure> {
+    let Some(plan) = service.catalog().plan().map_err(eakte_service::ServiceError::from)?
+    else {
+        return Err(Failure {
+            error: anyhow::anyhow!(
+                "no file plan has been imported yet: eakte plan import FILE (or eakte demo)"
+            ),
+            code: exit::NOT_FOUND,
+        });
+    };
+    let mut out = std::io::stdout().lock();
+    if json {
+        serde_json::to_writer_pretty(&mut out, &plan).context("stdout")?;
+        writeln!(out).context("stdout")?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    writeln!(out, "{} (version {})", plan.title, plan.plan_version).context("stdout")?;
+    for (depth, unit) in plan.units() {
+        let code = format!("{}{}", "  ".repeat(depth), unit.code);
+        let class = serde_json::to_value(unit.record_class)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "{code:<14} {:<52} {:<24} {:<10} {}  {}",
+            unit.title,
+            unit.unit,
+            class,
+            unit.archival_value,
+            unit.retention_rule.as_deref().unwrap_or("-")
+        )
+        .context("stdout")?;
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn parse_az(text: &str) -> Result<Aktenzeichen, Failure> {
+    text.parse::<Aktenzeichen>()
+        .map_err(|e| bad_argument(e.to_string()))
+}
+
+/// `eakte akte create|close|show`.
+pub fn akte(data: &Path, command: AkteCommand) -> Result<ExitCode, Failure> {
+    // Arguments are checked before anything is opened.
+    let service;
+    match command {
+        AkteCommand::Create {
+            plan,
+            title,
+            unit,
+            confidentiality,
+        } => {
+            let plan_code: PlanCode = plan.parse().map_err(|e: eakte_types::RecordParseError| {
+                bad_argument(e.to_string())
+            })?;
+            let confidentiality: Confidentiality = confidentiality
+                .parse()
+                .map_err(|e: eakte_types::RecordParseError| bad_argument(e.to_string()))?;
+            service = service_use::open(data)?;
+            let akte = service.create_akte(
+                &cli_actor(),
+                NewAkte {
+                    plan_code,
+                    title,
+                    unit,
+                    confidentiality,
+                },
+            );
+            let akte = finish(service, akte)?;
+            println!("{}  {}", akte.id, akte.aktenzeichen);
+        }
+        AkteCommand::Close { aktenzeichen, date } => {
+            let az = parse_az(&aktenzeichen)?;
+            let date = date.map(|d| parse_date("--date", &d)).transpose()?;
+            service = service_use::open(data)?;
+            let akte = service.close_akte(&cli_actor(), &az, date);
+            let akte = finish(service, akte)?;
+            println!(
+                "{} closed on {}",
+                akte.aktenzeichen,
+                akte.closed_on.map(|d| d.to_string()).unwrap_or_default()
+            );
+        }
+        AkteCommand::Show { aktenzeichen, json } => {
+            let az = parse_az(&aktenzeichen)?;
+            service = service_use::open(data)?;
+            let shown = show_akte(&service, &az, json);
+            finish(service, shown)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Closes the service after a use case, reporting the use case's error first.
+fn finish<T>(
+    service: Service,
+    result: Result<T, eakte_service::ServiceError>,
+) -> Result<T, Failure> {
+    let closed = service.close();
+    let value = result?;
+    closed?;
+    Ok(value)
+}
+
+fn show_akte(
+    service: &Service,
+    az: &Aktenzeichen,
+    as_json: bool,
+) -> Result<(), eakte_service::ServiceError> {
+    let (akte, documents) = service.read_akte(&cli_actor(), az)?;
+    if as_json {
+        let value = json!({ "akte": akte, "documents": documents });
+        println!("{value}");
+        return Ok(());
+    }
+    println!("Aktenzeichen     {}", akte.aktenzeichen);
+    println!("id               {}", akte.id);
+    println!("title            {}", akte.title);
+    println!("plan code        {}", akte.plan_code);
+    println!("unit             {}", akte.unit);
+    println!("confidentiality  {}", akte.confidentiality);
+    match akte.closed_on {
+        Some(date) => println!("status           closed (zdA {date})"),
+        None => println!("status           {}", akte.status),
+    }
+    println!("created          {}", akte.created.format("%Y-%m-%d %H:%M:%S UTC"));
+    for (name, date) in &akte.domain_dates {
+        println!("{name:<16} {date}");
+    }
+    println!("documents        {}", documents.len());
+    for dokument in &documents {
+        let latest = dokument.versions.last();
+        let text = match latest.map(|v| &v.extraction) {
+            Some(Extraction::Done { pages, .. }) => format!("{pages} page(s) of text"),
+            Some(Extraction::Pending) => "text pending".to_owned(),
+            Some(Extraction::Failed { code, .. }) => format!("no text ({code})"),
+            None => String::new(),
+        };
+        println!(
+            "  {}  {}  [{}; {}; {}]",
+            dokument.id,
+            dokument.title,
+            dokument.doc_type.as_deref().unwrap_or("-"),
+            dokument
+                .received
+                .map(|d| d.to_string())
+                .unwrap_or_else(|| "-".into()),
+            text
+        );
+    }
+    Ok(())
+}
+
+/// `eakte demo`.
+pub fn demo(data: &Path, dir: &Path) -> Result<ExitCode, Failure> {
+    let service = service_use::open(data)?;
+    let report = service.demo(&cli_actor(), dir);
+    let waited = report.is_ok().then(|| service.wait_idle());
+    let report = finish(service, report)?;
+    if let Some(waited) = waited {
+        waited?;
+    }
+    println!(
+        "demo: file plan {}, {} Akte(n) created, {} document(s) filed, {} already there",
+        if report.plan_imported {
+            "imported"
+        } else {
+            "already there"
+        },
+        report.akten_created,
+        report.documents_filed,
+        report.documents_present
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `eakte rebuild`.
+pub fn rebuild(data: &Path) -> Result<ExitCode, Failure> {
+    let config = service_use::config(data)?;
+    let started = std::time::Instant::now();
+    let service = Service::rebuild(data, config, service_use::options()?)?;
+    service_use::finish_resumed(&service)?;
+    let documents = service
+        .catalog()
+        .dokumente()
+        .map_err(eakte_service::ServiceError::from)?
+        .len();
+    let akten = service
+        .catalog()
+        .akten()
+        .map_err(eakte_service::ServiceError::from)?
+        .len();
+    service.close()?;
+    println!(
+        "rebuilt catalog and index from the journal: {akten} Akte(n), {documents} document(s) in {:.1} s",
+        started.elapsed().as_secs_f64()
+    );
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `eakte verify`.
+pub fn verify(data: &Path) -> Result<ExitCode, Failure> {
+    let service = service_use::open(data)?;
+    let report = service.verify(&mut |_, _| {});
+    let journal = match &report {
+        Ok(_) => Some(crate::audit_cmd::verify_live(data, service.journal(), &[])),
+        Err(_) => None,
+    };
+    if let Ok(report) = &report {
+        let journal_ok = matches!(journal, Some(Ok(Ok(_))));
+        let outcome = if report.problems.is_empty() && journal_ok {
+            eakte_journal::Outcome::Ok
+        } else {
+            eakte_journal::Outcome::Error
+        };
+        crate::journal_use::record(
+            service.journal(),
+            crate::journal_use::cli_event("records.verified", outcome)
+                .detail("blobs", report.blobs_checked)
+                .detail("catalog_records", report.catalog_records)
+                .detail("problems", report.problems.len()),
+        )?;
+    }
+    let mut report = finish(service, report)?;
+    match journal {
+        Some(Ok(Ok(journal))) => println!(
+            "journal: {} entries verified under {} checkpoints",
+            journal.end - journal.first,
+            journal.checkpoints
+        ),
+        Some(Ok(Err(failure))) => report.problems.push(format!("journal: {failure}")),
+        Some(Err(failure)) => report.problems.push(format!("journal: {:#}", failure.error)),
+        None => {}
+    }
+    println!(
+        "store: {} blobs re-hashed; catalog: {} records, {} referenced blobs, {} journal entries replayed",
+        report.blobs_checked,
+        report.catalog_records,
+        report.referenced_blobs,
+        report.journal_entries
+    );
+    if report.problems.is_empty() {
+        println!("ok: store, journal and catalog agree");
+        Ok(ExitCode::SUCCESS)
+    } else {
+        for problem in &report.problems {
+            println!("PROBLEM: {problem}");
+        }
+        println!("FAILED: {} problem(s)", report.problems.len());
+        Ok(ExitCode::from(exit::CORRUPT))
+    }
+}
+
+/// `eakte dump-catalog`.
+pub fn dump(data: &Path) -> Result<ExitCode, Failure> {
+    let service = service_use::open(data)?;
+    let dump = service.catalog_dump();
+    let dump = finish(service, dump)?;
+    print!("{dump}");
+    Ok(ExitCode::SUCCESS)
+}

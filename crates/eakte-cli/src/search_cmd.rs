@@ -1,0 +1,114 @@
+//! `eakte search`.
+
+use std::io::{IsTerminal, Write};
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::Context;
+use eakte_index::{Filter, SearchRequest, Sort};
+
+use crate::cli::Failure;
+use crate::journal_use::cli_actor;
+use crate::service_use::{self, bad_argument, parse_date};
+
+/// The command's arguments.
+pub struct Args {
+    pub query: String,
+    pub limit: usize,
+    pub offset: usize,
+    pub plan: Option<String>,
+    pub unit: Option<String>,
+    pub doc_type: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+    pub sort: String,
+    pub json: bool,
+}
+
+/// Runs one search and prints the page of hits.
+pub fn run(data: &Path, args: Args) -> Result<ExitCode, Failure> {
+    let sort = match args.sort.as_str() {
+        "relevance" => Sort::Relevance,
+        "newest" => Sort::ReceivedNewest,
+        "oldest" => Sort::ReceivedOldest,
+        other => {
+            return Err(bad_argument(format!(
+                "--sort {other:?}: use relevance, newest or oldest"
+            )));
+        }
+    };
+    let filter = Filter {
+        plan_code: args.plan,
+        units: args.unit.map(|u| vec![u]),
+        doc_type: args.doc_type,
+        received_from: args.from.map(|d| parse_date("--from", &d)).transpose()?,
+        received_to: args.to.map(|d| parse_date("--to", &d)).transpose()?,
+        ..Filter::default()
+    };
+    let request = SearchRequest {
+        query: args.query,
+        filter,
+        sort,
+        limit: args.limit,
+        offset: args.offset,
+    };
+    let service = service_use::open(data)?;
+    let result = service.search(&cli_actor(), &request);
+    service.close()?;
+    let results = result?;
+    let mut out = std::io::stdout().lock();
+    if args.json {
+        serde_json::to_writer(&mut out, &results).context("stdout")?;
+        writeln!(out).context("stdout")?;
+        return Ok(ExitCode::SUCCESS);
+    }
+    let bold = std::io::stdout().is_terminal();
+    writeln!(
+        out,
+        "{} hit(s){}",
+        results.total,
+        if results.total > results.hits.len() {
+            format!(", showing {}–{}", request.offset + 1, request.offset + results.hits.len())
+        } else {
+            String::new()
+        }
+    )
+    .context("stdout")?;
+    for (n, hit) in results.hits.iter().enumerate() {
+        let place = hit
+            .aktenzeichen
+            .as_ref()
+            .map_or_else(|| "inbox".to_owned(), ToString::to_string);
+        writeln!(
+            out,
+            "{:>3}. {place}  {}  (score {:.2})  {}",
+            request.offset + n + 1,
+            hit.title,
+            hit.score,
+            hit.document_id
+        )
+        .context("stdout")?;
+        if !hit.snippet.is_empty() {
+            writeln!(out, "     {}", plain_snippet(&hit.snippet, bold)).context("stdout")?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// The snippet's HTML as terminal text: matched terms in bold on a terminal, else in [brackets].
+fn plain_snippet(html: &str, bold: bool) -> String {
+    let (open, close) = if bold {
+        ("\u{1b}[1m", "\u{1b}[0m")
+    } else {
+        ("[", "]")
+    };
+    html.replace("<b>", open)
+        .replace("</b>", close)
+        .replace(['\n', '\r'], " ")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&amp;", "&")
+}

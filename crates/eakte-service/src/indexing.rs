@@ -1,0 +1,72 @@
+//! From catalog records and stored renditions to the index's searchable units.
+
+use eakte_catalog::{Akte, Dokument, Extraction as ExtractionState};
+use eakte_extract::Extraction;
+use eakte_index::IndexDoc;
+use eakte_types::{Confidentiality, DokumentId};
+
+use crate::ServiceError;
+use crate::service::Parts;
+
+/// (Re-)indexes every version of a document with its Akte's current metadata and, where the
+/// text is extracted, its pages. Idempotent.
+pub(crate) fn index_document(parts: &Parts, id: DokumentId) -> Result<(), ServiceError> {
+    let Some(dokument) = parts.catalog.dokument(id)? else {
+        return Err(ServiceError::NotFound {
+            what: format!("document {id}"),
+        });
+    };
+    let akte = match dokument.akte_id {
+        Some(akte_id) => parts.catalog.akte(akte_id)?,
+        None => None,
+    };
+    for version in &dokument.versions {
+        let (pages, language) = match &version.extraction {
+            ExtractionState::Done {
+                rendition,
+                language,
+                ..
+            } => (read_pages(parts, rendition)?, language.clone()),
+            ExtractionState::Pending | ExtractionState::Failed { .. } => (Vec::new(), None),
+        };
+        let doc = index_doc(&dokument, akte.as_ref(), version.number, pages, language);
+        parts.index.upsert(&doc)?;
+    }
+    Ok(())
+}
+
+fn read_pages(
+    parts: &Parts,
+    rendition: &eakte_types::BlobId,
+) -> Result<Vec<String>, ServiceError> {
+    let bytes = parts.store.get_bytes(rendition)?;
+    let extraction: Extraction = serde_json::from_slice(&bytes).map_err(|e| {
+        ServiceError::Corruption(format!("rendition {rendition} does not decode: {e}"))
+    })?;
+    Ok(extraction.pages.into_iter().map(|p| p.text).collect())
+}
+
+fn index_doc(
+    dokument: &Dokument,
+    akte: Option<&Akte>,
+    version: u32,
+    pages: Vec<String>,
+    language: Option<String>,
+) -> IndexDoc {
+    IndexDoc {
+        document_id: dokument.id,
+        version,
+        akte_id: akte.map(|a| a.id),
+        aktenzeichen: akte.map(|a| a.aktenzeichen.clone()),
+        plan_code: akte.map(|a| a.plan_code.clone()),
+        title: dokument.title.clone(),
+        doc_type: dokument.doc_type.clone(),
+        received: dokument.received,
+        filed: dokument.filed,
+        unit: akte.map(|a| a.unit.clone()),
+        confidentiality: akte.map_or(Confidentiality::Offen, |a| a.confidentiality),
+        akte_status: akte.map(|a| a.status),
+        language,
+        pages,
+    }
+}

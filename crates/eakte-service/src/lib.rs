@@ -1,0 +1,21 @@
+//! The use cases: filing, search, rebuild and verify, composed from store, journal, catalog,
+//! extraction and index. Every change is checked, journaled (durably), then applied to the
+//! catalog; the catalog and the index are views that [`Service::rebuild`] recreates.
+
+mod demo;
+mod error;
+mod extraction;
+mod filing;
+mod indexing;
+pub mod journaled;
+mod maintenance;
+mod reading;
+mod search;
+mod service;
+
+pub use demo::{DEMO_MANIFEST, DemoReport};
+pub use error::ServiceError;
+pub use filing::{FileRequest, Filed, NewAkte};
+pub use maintenance::VerifyReport;
+pub use reading::AKTE_READ;
+pub use service::{Options, Service};

@@ -1,0 +1,252 @@
+//! The service: opens the sources of truth (journal, store) and the views (catalog, index),
+//! brings the views up to date with the journal, and holds the extraction queue.
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use eakte_catalog::{Catalog, Change};
+use eakte_config::Config;
+use eakte_extract::pool::{WorkerCommand, WorkerPool};
+use eakte_index::SearchIndex;
+use eakte_journal::{Actor, Journal, journal_dir};
+use eakte_store::FileStore;
+use eakte_types::{AkteId, DokumentId};
+use tracing::{info, warn};
+
+use crate::extraction::Queue;
+use crate::journaled::{change_of, event_of};
+use crate::{ServiceError, indexing};
+
+/// The file beside the index that names the first journal entry whose effects the index may
+/// lack: written after a complete commit of the index at close, removed while the service runs.
+const INDEX_MARK: &str = "index.seq";
+
+/// The parts the use cases share; the extraction threads hold it too.
+pub(crate) struct Parts {
+    pub(crate) data: PathBuf,
+    pub(crate) config: Config,
+    pub(crate) journal: Journal,
+    pub(crate) store: FileStore,
+    pub(crate) catalog: Catalog,
+    pub(crate) index: SearchIndex,
+    /// Held from a change's checks through its journal append to its catalog apply, so that
+    /// catalog changes enter the journal in the order they are applied.
+    pub(crate) writing: Mutex<()>,
+}
+
+impl Parts {
+    pub(crate) fn write_lock(&self) -> MutexGuard<'_, ()> {
+        self.writing.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// Checks a change, appends it to the journal (durable when this returns), then applies it
+    /// to the catalog. The caller holds the write lock.
+    pub(crate) fn commit_change(
+        &self,
+        _guard: &MutexGuard<'_, ()>,
+        actor: &Actor,
+        change: &Change,
+    ) -> Result<u64, ServiceError> {
+        // A refusal is the caller's; a catalog that cannot be read is the system's trouble.
+        self.catalog.try_check(change)??;
+        let receipt = self.journal.append(event_of(actor.clone(), change)?)?;
+        self.catalog.apply(receipt.seq, change)?;
+        Ok(receipt.seq)
+    }
+}
+
+/// How the service is opened.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// How to start extraction workers (the `eakte` binary in worker mode).
+    pub worker: WorkerCommand,
+}
+
+/// The eakte service over one data directory: every use case goes through it.
+pub struct Service {
+    pub(crate) parts: Arc<Parts>,
+    pub(crate) queue: Queue,
+    resumed: usize,
+}
+
+impl Service {
+    /// Opens the data directory (creating what is missing), replays journal entries the catalog
+    /// has not applied yet, re-indexes what an unclean stop may have left out of the index, and
+    /// queues the extraction of every version still waiting for it.
+    pub fn open(data: &Path, config: Config, options: Options) -> Result<Self, ServiceError> {
+        std::fs::create_dir_all(data)
+            .map_err(|e| ServiceError::io(format!("cannot create {}", data.display()), e))?;
+        // The journal first: nothing happens that cannot be journaled.
+        let journal = Journal::open(&journal_dir(data), &config.journal)?;
+        let store = FileStore::open(&data.join("store"), &config.store)?;
+        let catalog = Catalog::open(&data.join("catalog"))?;
+        let index = SearchIndex::open(&data.join("index"), &config.index)?;
+        let pool = WorkerPool::new(
+            options.worker.clone(),
+            config.extract.clone(),
+            config.extract.workers,
+        );
+        let parts = Arc::new(Parts {
+            data: data.to_owned(),
+            config,
+            journal,
+            store,
+            catalog,
+            index,
+            writing: Mutex::new(()),
+        });
+        let index_from = read_index_mark(data);
+        // The mark is removed while the service runs, so that a crash leaves none behind and
+        // the next open re-indexes from the catalog's state at this open.
+        remove_index_mark(data)?;
+        catch_up(&parts, index_from)?;
+        let queue = Queue::start(Arc::clone(&parts), pool);
+        let pending = parts.catalog.pending_extractions()?;
+        let resumed = pending.len();
+        if resumed > 0 {
+            info!(resumed, "resuming pending extractions");
+        }
+        for (id, version) in pending {
+            queue.push(id, version);
+        }
+        Ok(Self {
+            parts,
+            queue,
+            resumed,
+        })
+    }
+
+    /// The number of extractions that were pending when the service was opened and were queued
+    /// again (a crash or stop after filing, before the text was indexed).
+    pub fn resumed(&self) -> usize {
+        self.resumed
+    }
+
+    /// Waits until every queued extraction is done and its text committed to the index.
+    pub fn wait_idle(&self) -> Result<(), ServiceError> {
+        self.queue.wait_idle();
+        self.parts.index.commit()?;
+        Ok(())
+    }
+
+    /// Extractions queued or running now.
+    pub fn pending(&self) -> usize {
+        self.queue.outstanding()
+    }
+
+    /// Finishes queued extractions, commits the index, flushes the catalog and closes the
+    /// journal (with a checkpoint of what was added).
+    pub fn close(self) -> Result<(), ServiceError> {
+        let Self { parts, queue, .. } = self;
+        queue.stop();
+        let parts = Arc::try_unwrap(parts).map_err(|_| {
+            ServiceError::Corruption("the service is still in use while closing".into())
+        })?;
+        let Parts {
+            data,
+            journal,
+            catalog,
+            index,
+            ..
+        } = parts;
+        index.close()?;
+        catalog.flush()?;
+        write_index_mark(&data, catalog.next_seq())?;
+        drop(catalog);
+        journal.close()?;
+        Ok(())
+    }
+
+    /// The data directory.
+    pub fn data_dir(&self) -> &Path {
+        &self.parts.data
+    }
+
+    /// The journal (for audit use cases of the same process).
+    pub fn journal(&self) -> &Journal {
+        &self.parts.journal
+    }
+
+    /// The catalog, for reading records.
+    pub fn catalog(&self) -> &Catalog {
+        &self.parts.catalog
+    }
+
+    /// The store, for reading originals.
+    pub fn store(&self) -> &FileStore {
+        &self.parts.store
+    }
+}
+
+/// Applies every journal entry the catalog has not seen, and re-indexes the documents that
+/// entries from `index_from` on touched (the index may have lost them in an unclean stop).
+fn catch_up(parts: &Parts, index_from: u64) -> Result<(), ServiceError> {
+    let size = parts.journal.size();
+    let first = parts.catalog.next_seq().min(index_from);
+    if first >= size {
+        return Ok(());
+    }
+    info!(from = first, to = size, "bringing catalog and index up to the journal");
+    let mut touched_docs: Vec<DokumentId> = Vec::new();
+    let mut touched_akten: Vec<AkteId> = Vec::new();
+    for seq in first..size {
+        let stored = parts.journal.read(seq)?;
+        match change_of(&stored, &parts.store)? {
+            Some(change) => {
+                parts.catalog.apply(seq, &change)?;
+                match &change {
+                    Change::DokumentFiled { dokument } => touched_docs.push(dokument.id),
+                    Change::VersionAdded { id, .. } | Change::ExtractionRecorded { id, .. } => {
+                        touched_docs.push(*id)
+                    }
+                    Change::AkteClosed { id, .. } => touched_akten.push(*id),
+                    _ => {}
+                }
+            }
+            None => {
+                if seq >= parts.catalog.next_seq() {
+                    parts.catalog.skip(seq)?;
+                }
+            }
+        }
+    }
+    for akte in touched_akten {
+        for dokument in parts.catalog.dokumente_in(Some(akte))? {
+            touched_docs.push(dokument.id);
+        }
+    }
+    touched_docs.sort();
+    touched_docs.dedup();
+    for id in touched_docs {
+        if let Err(e) = indexing::index_document(parts, id) {
+            warn!(document = %id, error = %e, "cannot index a document while catching up");
+            return Err(e);
+        }
+    }
+    parts.index.commit()?;
+    Ok(())
+}
+
+fn read_index_mark(data: &Path) -> u64 {
+    std::fs::read_to_string(data.join(INDEX_MARK))
+        .ok()
+        .and_then(|s| s.trim().parse().ok())
+        .unwrap_or(0)
+}
+
+fn remove_index_mark(data: &Path) -> Result<(), ServiceError> {
+    match std::fs::remove_file(data.join(INDEX_MARK)) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
+        Err(e) => Err(ServiceError::io("cannot remove the index mark", e)),
+    }
+}
+
+fn write_index_mark(data: &Path, seq: u64) -> Result<(), ServiceError> {
+    let path = data.join(INDEX_MARK);
+    let temp = data.join(format!("{INDEX_MARK}.tmp"));
+    std::fs::write(&temp, format!("{seq}\n"))
+        .and_then(|()| std::fs::File::open(&temp)?.sync_all())
+        .and_then(|()| std::fs::rename(&temp, &path))
+        .map_err(|e| ServiceError::io("cannot write the index mark", e))
+}
