@@ -1,0 +1,344 @@
+//! [`SearchIndex`]: opening the index folder, adding and deleting units, the background
+//! committer that makes them searchable, and the one long-lived reader.
+
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard, PoisonError};
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use eakte_config::IndexConfig;
+use eakte_types::DokumentId;
+use tantivy::directory::MmapDirectory;
+use tantivy::indexer::LogMergePolicy;
+use tantivy::store::{Compressor, ZstdCompressor};
+use tantivy::{Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, Term};
+
+use crate::analysis::Analyzers;
+use crate::error::IndexError;
+use crate::model::{IndexDoc, SearchRequest, SearchResults};
+use crate::schema::{self, Fields};
+use crate::search;
+
+/// Smallest per-thread budget tantivy accepts for its indexing arena.
+const MIN_THREAD_MEMORY: u64 = 15_000_000;
+/// Largest per-thread budget tantivy accepts (its arena addresses with 32 bits).
+const MAX_THREAD_MEMORY: u64 = 3 << 30;
+/// Tantivy refuses more indexing threads than this.
+const MAX_THREADS: usize = 8;
+/// A level of similar-sized segments is merged once it has this many; with a commit every
+/// half second this keeps a few dozen segments at most.
+const MERGE_MIN_SEGMENTS: usize = 6;
+/// A segment with more deleted documents than this share is rewritten, so that deleted
+/// documents leave the disk.
+const MERGE_DELETES_RATIO: f32 = 0.2;
+/// Zstd level of the stored page texts: level 3 compresses German text to about a third at
+/// a decompression speed that keeps snippets cheap.
+const DOCSTORE_ZSTD_LEVEL: i32 = 3;
+
+/// State shared by the index handle and its committer thread.
+pub(crate) struct Shared {
+    pub(crate) index: Index,
+    pub(crate) fields: Fields,
+    pub(crate) analyzers: Analyzers,
+    pub(crate) reader: IndexReader,
+    pub(crate) config: IndexConfig,
+    writer: Mutex<Option<IndexWriter>>,
+    /// Something was added or deleted since the last commit.
+    dirty: AtomicBool,
+    stop: Mutex<bool>,
+    wake: Condvar,
+}
+
+impl Shared {
+    fn writer(&self) -> MutexGuard<'_, Option<IndexWriter>> {
+        // The writer keeps its own consistent state; a panic elsewhere while the lock was
+        // held leaves nothing half-done in it.
+        self.writer.lock().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    fn commit(&self) -> Result<(), IndexError> {
+        let mut guard = self.writer();
+        let writer = guard
+            .as_mut()
+            .ok_or_else(|| IndexError::Writer("index is closed".to_owned()))?;
+        self.dirty.store(false, Ordering::SeqCst);
+        if let Err(err) = writer.commit() {
+            self.dirty.store(true, Ordering::SeqCst);
+            return Err(err.into());
+        }
+        drop(guard);
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    fn run_committer(&self) {
+        let interval = Duration::from_millis(self.config.commit_interval_ms.max(1));
+        let mut stopped = self.stop.lock().unwrap_or_else(PoisonError::into_inner);
+        loop {
+            // Checked before every wait: a stop requested while this thread was starting or
+            // committing has already been notified, and waiting would miss it.
+            if *stopped {
+                return;
+            }
+            stopped = self
+                .wake
+                .wait_timeout(stopped, interval)
+                .unwrap_or_else(PoisonError::into_inner)
+                .0;
+            if *stopped {
+                return;
+            }
+            drop(stopped);
+            if self.dirty.load(Ordering::SeqCst)
+                && let Err(err) = self.commit()
+            {
+                tracing::error!(error = %err, "background commit of the search index failed");
+            }
+            stopped = self.stop.lock().unwrap_or_else(PoisonError::into_inner);
+        }
+    }
+}
+
+/// The full-text index: one unit per document version. Shared by threads through `&self`;
+/// added units become searchable within `commit_interval_ms` without a commit per document.
+pub struct SearchIndex {
+    shared: Arc<Shared>,
+    dir: PathBuf,
+    committer: Option<JoinHandle<()>>,
+}
+
+fn writer_threads(config: &IndexConfig) -> (usize, u64) {
+    let cores = std::thread::available_parallelism().map_or(1, usize::from);
+    let wanted = if config.writer_threads == 0 {
+        cores
+    } else {
+        config.writer_threads
+    };
+    let by_memory = usize::try_from(config.writer_memory_bytes / MIN_THREAD_MEMORY).unwrap_or(1);
+    let threads = wanted.min(MAX_THREADS).min(by_memory).max(1);
+    let memory = config
+        .writer_memory_bytes
+        .max(MIN_THREAD_MEMORY)
+        .min(MAX_THREAD_MEMORY * threads as u64);
+    (threads, memory)
+}
+
+impl SearchIndex {
+    /// Opens the index in `dir`, creating the folder and an empty index if missing. An index
+    /// written with another schema is reported as [`IndexError::Corruption`]: the caller
+    /// deletes the folder and rebuilds.
+    pub fn open(dir: &Path, config: &IndexConfig) -> Result<Self, IndexError> {
+        std::fs::create_dir_all(dir)?;
+        let (schema, fields) = schema::build();
+        let directory = MmapDirectory::open(dir)?;
+        let index = if Index::exists(&directory)? {
+            let index = Index::open(directory)?;
+            if index.schema() != schema {
+                return Err(IndexError::Corruption(
+                    "index was written with another schema; delete and rebuild it".to_owned(),
+                ));
+            }
+            index
+        } else {
+            let settings = IndexSettings {
+                docstore_compression: Compressor::Zstd(ZstdCompressor {
+                    compression_level: Some(DOCSTORE_ZSTD_LEVEL),
+                }),
+                ..IndexSettings::default()
+            };
+            Index::builder()
+                .schema(schema)
+                .settings(settings)
+                .open_or_create(directory)?
+        };
+        let analyzers = Analyzers::new()?;
+        analyzers.register(&index);
+        let (threads, memory) = writer_threads(config);
+        let memory = usize::try_from(memory).unwrap_or(usize::MAX);
+        let writer: IndexWriter = index.writer_with_num_threads(threads, memory)?;
+        let mut policy = LogMergePolicy::default();
+        policy.set_min_num_segments(MERGE_MIN_SEGMENTS);
+        policy.set_del_docs_ratio_before_merge(MERGE_DELETES_RATIO);
+        writer.set_merge_policy(Box::new(policy));
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let shared = Arc::new(Shared {
+            index,
+            fields,
+            analyzers,
+            reader,
+            config: config.clone(),
+            writer: Mutex::new(Some(writer)),
+            dirty: AtomicBool::new(false),
+            stop: Mutex::new(false),
+            wake: Condvar::new(),
+        });
+        let background = Arc::clone(&shared);
+        let committer = std::thread::Builder::new()
+            .name("eakte-index-commit".to_owned())
+            .spawn(move || background.run_committer())?;
+        Ok(Self {
+            shared,
+            dir: dir.to_owned(),
+            committer: Some(committer),
+        })
+    }
+
+    /// Adds a unit, replacing the unit of the same document and version. It becomes
+    /// searchable with the next commit (background or [`commit`](Self::commit)).
+    pub fn upsert(&self, doc: &IndexDoc) -> Result<(), IndexError> {
+        let f = &self.shared.fields;
+        let document = f.document(doc);
+        let key = schema::unit_key(&doc.document_id, doc.version);
+        let guard = self.shared.writer();
+        let writer = guard
+            .as_ref()
+            .ok_or_else(|| IndexError::Writer("index is closed".to_owned()))?;
+        // Under the lock, so two upserts of one unit cannot interleave into a duplicate.
+        writer.delete_term(Term::from_field_text(f.key, &key));
+        writer.add_document(document)?;
+        self.shared.dirty.store(true, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Deletes every version of a document (with the next commit).
+    pub fn delete_document(&self, id: DokumentId) -> Result<(), IndexError> {
+        let guard = self.shared.writer();
+        let writer = guard
+            .as_ref()
+            .ok_or_else(|| IndexError::Writer("index is closed".to_owned()))?;
+        writer.delete_term(Term::from_field_text(
+            self.shared.fields.doc_id,
+            &id.to_string(),
+        ));
+        self.shared.dirty.store(true, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Commits now; when it returns, everything added before is searchable.
+    pub fn commit(&self) -> Result<(), IndexError> {
+        self.shared.commit()
+    }
+
+    /// Runs a search against the current reader.
+    pub fn search(&self, request: &SearchRequest) -> Result<SearchResults, IndexError> {
+        search::search(&self.shared, request)
+    }
+
+    /// Searchable units now.
+    pub fn num_docs(&self) -> u64 {
+        self.shared.reader.searcher().num_docs()
+    }
+
+    /// Searchable segments now.
+    pub fn segment_count(&self) -> usize {
+        self.shared.reader.searcher().segment_readers().len()
+    }
+
+    /// Units deleted but still on disk in the searchable segments (merging removes them).
+    pub fn num_deleted_docs(&self) -> u64 {
+        self.shared
+            .reader
+            .searcher()
+            .segment_readers()
+            .iter()
+            .map(|s| u64::from(s.num_deleted_docs()))
+            .sum()
+    }
+
+    /// Size of the index folder on disk in bytes.
+    pub fn index_bytes(&self) -> u64 {
+        std::fs::read_dir(&self.dir)
+            .map(|entries| {
+                entries
+                    .filter_map(Result::ok)
+                    .filter_map(|e| e.metadata().ok())
+                    .filter(|m| m.is_file())
+                    .map(|m| m.len())
+                    .sum()
+            })
+            .unwrap_or(0)
+    }
+
+    /// Commits, then merges every searchable segment into one, dropping deleted units; for
+    /// after a bulk rebuild. Upserts wait while it runs.
+    pub fn force_merge(&self) -> Result<(), IndexError> {
+        self.shared.commit()?;
+        let mut guard = self.shared.writer();
+        let writer = guard
+            .as_mut()
+            .ok_or_else(|| IndexError::Writer("index is closed".to_owned()))?;
+        let ids = self.shared.index.searchable_segment_ids()?;
+        if ids.len() > 1 || self.num_deleted_docs() > 0 {
+            writer.merge(&ids).wait()?;
+        }
+        drop(guard);
+        self.shared.reader.reload()?;
+        Ok(())
+    }
+
+    fn stop_committer(&mut self) {
+        *self
+            .shared
+            .stop
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = true;
+        self.shared.wake.notify_all();
+        if let Some(handle) = self.committer.take()
+            && handle.join().is_err()
+        {
+            tracing::error!("search index committer thread panicked");
+        }
+    }
+
+    /// Final commit, then waits for merges to finish.
+    pub fn close(mut self) -> Result<(), IndexError> {
+        self.stop_committer();
+        self.shared.commit()?;
+        let writer = self.shared.writer().take();
+        if let Some(writer) = writer {
+            writer.wait_merging_threads()?;
+        }
+        Ok(())
+    }
+}
+
+impl Drop for SearchIndex {
+    fn drop(&mut self) {
+        self.stop_committer();
+        // Without `close` the last additions would be lost; commit them on a best-effort
+        // basis, as the index is a view that can be rebuilt anyway.
+        if self.shared.dirty.load(Ordering::SeqCst)
+            && let Err(err) = self.shared.commit()
+        {
+            tracing::warn!(error = %err, "final commit of the search index failed");
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn writer_threads_respect_tantivy_bounds() {
+        let mut config = IndexConfig {
+            writer_threads: 64,
+            writer_memory_bytes: 128 << 20,
+            ..IndexConfig::default()
+        };
+        let (threads, memory) = writer_threads(&config);
+        assert_eq!(threads, MAX_THREADS);
+        assert!(memory / threads as u64 >= MIN_THREAD_MEMORY);
+        config.writer_memory_bytes = 15 << 20;
+        assert_eq!(writer_threads(&config).0, 1);
+        config.writer_threads = 1;
+        config.writer_memory_bytes = 16 << 30;
+        let (threads, memory) = writer_threads(&config);
+        assert_eq!(threads, 1);
+        assert!(memory <= MAX_THREAD_MEMORY);
+    }
+}
