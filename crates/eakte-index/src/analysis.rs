@@ -32,11 +32,12 @@ const COMPOUND_PARTS: &str = include_str!("../data/compound_parts.txt");
 const PART_ENDINGS: [&str; 8] = ["", "s", "es", "n", "en", "e", "er", "ern"];
 
 /// Replaces German umlauts and ß by their two-letter spellings, so that `Müller`, `Mueller`
-/// and `MUELLER` become the same word. Returns `None` when nothing changes.
+/// and `MUELLER` become the same word, and the long s of historical print (`ſ`, as in OCR of
+/// Fraktur and its transcriptions) by `s`. Returns `None` when nothing changes.
 pub(crate) fn fold_umlauts(text: &str) -> Option<String> {
     if !text
         .chars()
-        .any(|c| matches!(c, 'ä' | 'ö' | 'ü' | 'ß' | 'Ä' | 'Ö' | 'Ü' | 'ẞ'))
+        .any(|c| matches!(c, 'ä' | 'ö' | 'ü' | 'ß' | 'Ä' | 'Ö' | 'Ü' | 'ẞ' | 'ſ'))
     {
         return None;
     }
@@ -47,6 +48,7 @@ pub(crate) fn fold_umlauts(text: &str) -> Option<String> {
             'ö' | 'Ö' => out.push_str("oe"),
             'ü' | 'Ü' => out.push_str("ue"),
             'ß' | 'ẞ' => out.push_str("ss"),
+            'ſ' => out.push('s'),
             other => out.push(other),
         }
     }
@@ -248,6 +250,7 @@ mod tests {
     fn umlauts_fold_to_two_letters() {
         assert_eq!(fold_umlauts("Müßig"), Some("Muessig".to_owned()));
         assert_eq!(fold_umlauts("plain"), None);
+        assert_eq!(fold_umlauts("Geſchütze"), Some("Geschuetze".to_owned()));
     }
 
     #[test]
