@@ -57,6 +57,9 @@ pub enum Command {
     /// Akten (files): create, close, show.
     #[command(subcommand)]
     Akte(AkteCommand),
+    /// Documents: show one with its text.
+    #[command(subcommand)]
+    Document(DocumentCommand),
     /// Files files and whole directories (recursively) into an Akte or the inbox; prints
     /// `<document-uuid>  <path>` per file; files already filed there are skipped.
     Ingest {
@@ -137,6 +140,22 @@ pub enum PlanCommand {
     Import {
         /// The plan file.
         file: PathBuf,
+    },
+}
+
+/// `eakte document …`
+#[derive(Debug, Subcommand)]
+pub enum DocumentCommand {
+    /// Shows a document: title, type, dates, its Akte, versions and the state of their text.
+    Show {
+        /// The document's UUID.
+        id: String,
+        /// Also print the extracted text of the latest version, page by page.
+        #[arg(long)]
+        text: bool,
+        /// As JSON (`{"document", "akte", "text"}`; text is the extraction result).
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -327,6 +346,9 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         )),
         Command::Plan(command) => records_cmd::plan(&args.data, command),
         Command::Akte(command) => records_cmd::akte(&args.data, command),
+        Command::Document(DocumentCommand::Show { id, text, json }) => {
+            records_cmd::show_document(&args.data, &id, text, json)
+        }
         Command::Ingest {
             akte,
             doc_type,

@@ -298,3 +298,56 @@ pub fn dump(data: &Path) -> Result<ExitCode, Failure> {
     print!("{dump}");
     Ok(ExitCode::SUCCESS)
 }
+
+/// `eakte document show`.
+pub fn show_document(data: &Path, id: &str, text: bool, as_json: bool) -> Result<ExitCode, Failure> {
+    let id: eakte_types::DokumentId = id
+        .parse()
+        .map_err(|e: eakte_types::RecordParseError| bad_argument(e.to_string()))?;
+    let service = service_use::open(data)?;
+    let view = service.read_document(&cli_actor(), id, text);
+    let view = finish(service, view)?;
+    if as_json {
+        println!(
+            "{}",
+            json!({ "document": view.dokument, "akte": view.akte, "text": view.text })
+        );
+        return Ok(ExitCode::SUCCESS);
+    }
+    let d = &view.dokument;
+    println!("document         {}", d.id);
+    println!("title            {}", d.title);
+    println!("type             {}", d.doc_type.as_deref().unwrap_or("-"));
+    match &view.akte {
+        Some(akte) => println!("Akte             {}  {}", akte.aktenzeichen, akte.title),
+        None => println!("Akte             - (inbox)"),
+    }
+    if let Some(received) = d.received {
+        println!("received         {received}");
+    }
+    if let Some(sender) = &d.sender {
+        println!("sender           {sender}");
+    }
+    println!("filed            {}", d.filed.format("%Y-%m-%d %H:%M:%S UTC"));
+    for v in &d.versions {
+        let state = match &v.extraction {
+            Extraction::Done { pages, language, .. } => format!(
+                "{pages} page(s) of text{}",
+                language.as_deref().map(|l| format!(", {l}")).unwrap_or_default()
+            ),
+            Extraction::Pending => "text pending".to_owned(),
+            Extraction::Failed { code, message } => format!("no text: {message} ({code})"),
+        };
+        println!(
+            "version {:<8} {}  {} bytes  sha256 {}  {state}",
+            v.number, v.blob, v.size, v.sha256
+        );
+    }
+    if let Some(extraction) = &view.text {
+        for page in &extraction.pages {
+            println!("--- page {} ---", page.number);
+            println!("{}", page.text);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}

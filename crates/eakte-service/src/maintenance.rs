@@ -51,7 +51,10 @@ impl Service {
         let _ = std::fs::remove_file(data.join("index.seq"));
         lock.close()?;
         info!("views removed; replaying the journal");
-        Self::open(data, config, options)
+        let service = Self::open(data, config, options)?;
+        // The replay indexed every document in many small commits: one segment searches fastest.
+        service.parts.index.force_merge()?;
+        Ok(service)
     }
 
     /// The catalog's canonical dump (identical before and after a rebuild).

@@ -26,3 +26,63 @@ impl Service {
         Ok((akte, documents))
     }
 }
+
+/// A document as shown to a reader: its record, its Akte, and on request the extracted text of
+/// its latest version.
+#[derive(Debug, Clone)]
+pub struct DocumentView {
+    /// The document.
+    pub dokument: Dokument,
+    /// Its Akte; `None` in the inbox.
+    pub akte: Option<Akte>,
+    /// The extraction result of the latest version, when asked for and extracted.
+    pub text: Option<eakte_extract::Extraction>,
+}
+
+impl Service {
+    /// A document with its Akte and, when `with_text`, the extracted text of its latest
+    /// version; the read (`document.read`) is journaled before anything is handed out.
+    pub fn read_document(
+        &self,
+        actor: &Actor,
+        id: eakte_types::DokumentId,
+        with_text: bool,
+    ) -> Result<DocumentView, ServiceError> {
+        let dokument = self
+            .parts
+            .catalog
+            .dokument(id)?
+            .ok_or_else(|| ServiceError::NotFound {
+                what: format!("document {id}"),
+            })?;
+        let akte = match dokument.akte_id {
+            Some(akte) => self.parts.catalog.akte(akte)?,
+            None => None,
+        };
+        let rendition = match dokument.versions.last().map(|v| &v.extraction) {
+            Some(eakte_catalog::Extraction::Done { rendition, .. }) if with_text => {
+                Some(*rendition)
+            }
+            _ => None,
+        };
+        self.parts.journal.append(
+            NewEvent::new(actor.clone(), eakte_journal::action::DOCUMENT_READ, Outcome::Ok)
+                .object("document", id.to_string())
+                .detail("text", rendition.is_some()),
+        )?;
+        let text = match rendition {
+            Some(blob) => {
+                let bytes = self.parts.store.get_bytes(&blob)?;
+                Some(serde_json::from_slice(&bytes).map_err(|e| {
+                    ServiceError::Corruption(format!("rendition {blob} does not decode: {e}"))
+                })?)
+            }
+            None => None,
+        };
+        Ok(DocumentView {
+            dokument,
+            akte,
+            text,
+        })
+    }
+}
