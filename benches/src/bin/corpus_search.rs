@@ -3,9 +3,12 @@
 //! distinctive phrase of that text is searched; the file must be among the hits. Prints recall
 //! (found among all hits, and within the top 10) and the misses with their reason.
 //!
-//! Usage: corpus-search --eakte PATH [--corpus DIR] [--data DIR] [--min-recall 0.9]
-//! Exit 0 when every file whose extraction gave text is found and recall is at least the
-//! minimum; 1 otherwise.
+//! A miss is put down to extraction when the phrase is not in the text eakte extracted from the
+//! file (`eakte document show --text`): no text at all, OCR errors, a text layer without word
+//! spaces. A miss whose phrase *is* in the extracted text is a search failure.
+//!
+//! Usage: corpus-search --eakte PATH [--corpus DIR] [--data DIR] [--min-recall 0.7]
+//! Exit 0 when there is no search failure and recall is at least the minimum; 1 otherwise.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -23,7 +26,7 @@ fn main() -> anyhow::Result<()> {
     let mut eakte = None;
     let mut corpus = PathBuf::from("../shared/corpus");
     let mut data = None;
-    let mut min_recall = 0.9;
+    let mut min_recall = 0.7;
     while let Some(arg) = args.next() {
         let mut value = || args.next().context("missing value");
         match arg.as_str() {
@@ -136,13 +139,14 @@ fn main() -> anyhow::Result<()> {
                 }
             }
             None => {
-                let reason = no_text.get(&path).map_or_else(
-                    || "text extracted, phrase not found".to_owned(),
-                    |r| format!("no text {r}"),
-                );
-                if !no_text.contains_key(&path) {
-                    must_find_missed.push(name.clone());
-                }
+                let reason = match no_text.get(&path) {
+                    Some(code) => format!("extraction: no text {code}"),
+                    None if extracted_contains(&eakte, &data, id, &phrase)? => {
+                        must_find_missed.push(name.clone());
+                        "SEARCH FAILURE: the extracted text has the phrase".to_owned()
+                    }
+                    None => "extraction: the extracted text lacks the phrase".to_owned(),
+                };
                 misses.push(format!("{name}: {query}: {reason}"));
             }
         }
@@ -165,11 +169,36 @@ fn main() -> anyhow::Result<()> {
     );
     if !passed {
         bail!(
-            "recall {recall:.3} (minimum {min_recall}); {} file(s) with extracted text not found",
+            "recall {recall:.3} (minimum {min_recall}); {} search failure(s)",
             must_find_missed.len()
         );
     }
     Ok(())
+}
+
+/// Lowercase, the long s as s, whitespace runs as one space.
+fn normalise(text: &str) -> String {
+    let lower = text.to_lowercase().replace('ſ', "s");
+    lower.split_whitespace().collect::<Vec<_>>().join(" ")
+}
+
+/// Whether the text eakte extracted from the document contains the phrase.
+fn extracted_contains(eakte: &Path, data: &Path, id: &str, phrase: &str) -> anyhow::Result<bool> {
+    let out = Command::new(eakte)
+        .arg("--data")
+        .arg(data)
+        .args(["document", "show", "--text", "--json", id])
+        .output()
+        .context("run eakte document show")?;
+    ensure!(
+        out.status.success(),
+        "document show {id} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let view: Value = serde_json::from_slice(&out.stdout)?;
+    let pages = view["text"]["pages"].as_array().cloned().unwrap_or_default();
+    let text: Vec<&str> = pages.iter().filter_map(|p| p["text"].as_str()).collect();
+    Ok(normalise(&text.join("\n")).contains(&normalise(phrase)))
 }
 
 /// The ground-truth text of a corpus file: a full transcription, an exact text, the expected
