@@ -8,12 +8,14 @@ use tantivy::tokenizer::{
 };
 
 use crate::error::IndexError;
+use crate::memo::Memoized;
 
 /// German text: folded, then Snowball-stemmed.
 pub(crate) const GERMAN: &str = "eakte_de";
 /// English text: folded, then Snowball-stemmed (English).
 pub(crate) const ENGLISH: &str = "eakte_en";
-/// German compound parts: folded, split over the dictionary, then stemmed.
+/// German compound parts: folded, split over the dictionary, then stemmed; in the index only
+/// words that split into two or more parts.
 pub(crate) const PARTS: &str = "eakte_parts";
 /// Folded but unstemmed words, for prefix and fuzzy queries.
 pub(crate) const FOLDED: &str = "eakte_fold";
@@ -22,7 +24,7 @@ pub(crate) const KEYWORD: &str = "eakte_keyword";
 
 /// Tokens longer than this (in bytes) are dropped: they are OCR noise or encoded data, and
 /// they would only bloat the term dictionary.
-const MAX_TOKEN_BYTES: usize = 48;
+pub(crate) const MAX_TOKEN_BYTES: usize = 48;
 
 /// The dictionary of compound parts, written for this crate (see the file's header).
 const COMPOUND_PARTS: &str = include_str!("../data/compound_parts.txt");
@@ -53,6 +55,29 @@ pub(crate) fn fold_umlauts(text: &str) -> Option<String> {
         }
     }
     Some(out)
+}
+
+/// Folds one word as the folded analyzer does (lowercase, umlauts spelt out) into `out`, for
+/// words whose letters are ASCII or German; returns false for any other letter, which is left
+/// to the analyzer's ASCII folding.
+fn fold_word(word: &str, out: &mut String) -> bool {
+    out.clear();
+    if word.is_ascii() {
+        out.extend(word.bytes().map(|b| char::from(b.to_ascii_lowercase())));
+        return true;
+    }
+    for c in word.chars().flat_map(char::to_lowercase) {
+        match c {
+            'ä' => out.push_str("ae"),
+            'ö' => out.push_str("oe"),
+            'ü' => out.push_str("ue"),
+            'ß' => out.push_str("ss"),
+            'ſ' => out.push('s'),
+            c if c.is_ascii() => out.push(c),
+            _ => return false,
+        }
+    }
+    true
 }
 
 /// Token filter applying [`fold_umlauts`]; it runs after lowercasing and before the generic
@@ -132,6 +157,7 @@ pub(crate) struct Analyzers {
     german: TextAnalyzer,
     english: TextAnalyzer,
     parts: TextAnalyzer,
+    compounds: TextAnalyzer,
     folded: TextAnalyzer,
     keyword: TextAnalyzer,
     german_stem: TextAnalyzer,
@@ -152,35 +178,54 @@ pub(crate) enum Analysis {
 impl Analyzers {
     /// Builds every analyzer; fails only if the compound dictionary cannot be compiled.
     pub(crate) fn new() -> Result<Self, IndexError> {
-        let folded = || {
-            TextAnalyzer::builder(SimpleTokenizer::default())
+        // Every step after the tokenizer works on one word at a time, so the analyzers run
+        // them inside `Memoized`: each distinct word of a text is lowercased, folded, stemmed
+        // and split once per tokenizer, and every repetition is a single lookup.
+        let word = || {
+            TextAnalyzer::builder(RawTokenizer::default())
                 .filter(LowerCaser)
                 .filter(UmlautFolding)
                 .filter(AsciiFoldingFilter)
                 .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
         };
+        let text = |words: Memoized| {
+            TextAnalyzer::builder(SimpleTokenizer::default())
+                .filter(words)
+                .build()
+        };
         let splitter = SplitCompoundWords::from_dictionary(compound_dictionary())?;
-        Ok(Self {
-            german: folded().filter(Stemmer::new(Language::German)).build(),
-            english: folded().filter(Stemmer::new(Language::English)).build(),
-            parts: folded()
+        let german_stem = TextAnalyzer::builder(RawTokenizer::default())
+            .filter(Stemmer::new(Language::German))
+            .build();
+        let english_stem = TextAnalyzer::builder(RawTokenizer::default())
+            .filter(Stemmer::new(Language::English))
+            .build();
+        let split = TextAnalyzer::builder(RawTokenizer::default())
+            .filter(splitter.clone())
+            .filter(Stemmer::new(Language::German))
+            .build();
+        let split_word = || {
+            word()
                 .filter(splitter.clone())
                 .filter(Stemmer::new(Language::German))
-                .build(),
-            folded: folded().build(),
+                .build()
+        };
+        Ok(Self {
+            german: text(Memoized::new(
+                word().filter(Stemmer::new(Language::German)).build(),
+            )),
+            english: text(Memoized::new(
+                word().filter(Stemmer::new(Language::English)).build(),
+            )),
+            parts: text(Memoized::new(split_word())),
+            compounds: text(Memoized::compounds_only(split_word())),
+            folded: text(Memoized::new(word().build())),
             keyword: TextAnalyzer::builder(RawTokenizer::default())
                 .filter(LowerCaser)
                 .build(),
-            german_stem: TextAnalyzer::builder(RawTokenizer::default())
-                .filter(Stemmer::new(Language::German))
-                .build(),
-            english_stem: TextAnalyzer::builder(RawTokenizer::default())
-                .filter(Stemmer::new(Language::English))
-                .build(),
-            split: TextAnalyzer::builder(RawTokenizer::default())
-                .filter(splitter)
-                .filter(Stemmer::new(Language::German))
-                .build(),
+            german_stem,
+            english_stem,
+            split,
         })
     }
 
@@ -189,7 +234,9 @@ impl Analyzers {
         let manager = index.tokenizers();
         manager.register(GERMAN, self.german.clone());
         manager.register(ENGLISH, self.english.clone());
-        manager.register(PARTS, self.parts.clone());
+        // The parts field holds only the parts of real compounds: a word that does not split
+        // gives its German stem, which the text and title fields hold already.
+        manager.register(PARTS, self.compounds.clone());
         manager.register(FOLDED, self.folded.clone());
         manager.register(KEYWORD, self.keyword.clone());
     }
@@ -211,15 +258,48 @@ impl Analyzers {
         out
     }
 
-    /// The folded words of `text` with their byte ranges in it, for snippets.
-    pub(crate) fn folded_tokens(&self, text: &str) -> Vec<(usize, usize, String)> {
-        let mut analyzer = self.folded.clone();
-        let mut stream = analyzer.token_stream(text);
-        let mut out = Vec::new();
-        while let Some(token) = stream.next() {
-            out.push((token.offset_from, token.offset_to, token.text.clone()));
+    /// Calls `found` with the byte range and the folded form of every word of `text`, the
+    /// same words the folded analyzer yields, without allocating per word: snippets scan
+    /// whole page texts with it.
+    pub(crate) fn for_each_folded(&self, text: &str, mut found: impl FnMut(usize, usize, &str)) {
+        let mut folder: Option<TextAnalyzer> = None;
+        let mut buffer = String::new();
+        let mut word = |from: usize, to: usize| {
+            let raw = &text[from..to];
+            if fold_word(raw, &mut buffer) {
+                if buffer.len() < MAX_TOKEN_BYTES {
+                    found(from, to, &buffer);
+                }
+                return;
+            }
+            // Other letters with diacritics: the analyzer's ASCII folding knows them all.
+            let folder = folder.get_or_insert_with(|| self.folded.clone());
+            let mut stream = folder.token_stream(raw);
+            while let Some(token) = stream.next() {
+                found(from, to, &token.text);
+            }
+        };
+        // Words are the runs of alphanumeric characters, as the simple tokenizer cuts them.
+        let mut start = None;
+        let bytes = text.as_bytes();
+        let mut i = 0;
+        while i < bytes.len() {
+            let (alphanumeric, len) = if bytes[i].is_ascii() {
+                (bytes[i].is_ascii_alphanumeric(), 1)
+            } else {
+                let c = text[i..].chars().next().unwrap_or(' ');
+                (c.is_alphanumeric(), c.len_utf8())
+            };
+            if alphanumeric {
+                start.get_or_insert(i);
+            } else if let Some(from) = start.take() {
+                word(from, i);
+            }
+            i += len;
         }
-        out
+        if let Some(from) = start {
+            word(from, text.len());
+        }
     }
 
     /// German stem, English stem and stemmed compound parts of one already folded word.
@@ -277,6 +357,21 @@ mod tests {
         assert_eq!(birth.len(), 2, "{birth:?}");
         // A word the dictionary cannot decompose completely stays whole.
         assert_eq!(a.terms(Analysis::Parts, "Xylophon").len(), 1);
+    }
+
+    #[test]
+    fn fast_folding_agrees_with_the_analyzer() {
+        let a = Analyzers::new().unwrap();
+        let text = "Müßige STRAẞE, Café; Geſchütze x1 Ærø İstanbul ÄÖÜ-Weg";
+        let mut fast = Vec::new();
+        a.for_each_folded(text, |from, to, w| fast.push((from, to, w.to_owned())));
+        let mut folder = a.folded.clone();
+        let mut stream = folder.token_stream(text);
+        let mut slow = Vec::new();
+        while let Some(t) = stream.next() {
+            slow.push((t.offset_from, t.offset_to, t.text.clone()));
+        }
+        assert_eq!(fast, slow);
     }
 
     #[test]

@@ -10,7 +10,7 @@ use std::time::Duration;
 use eakte_config::IndexConfig;
 use eakte_types::DokumentId;
 use tantivy::directory::MmapDirectory;
-use tantivy::indexer::LogMergePolicy;
+use tantivy::indexer::{LogMergePolicy, MergePolicy, NoMergePolicy};
 use tantivy::store::{Compressor, ZstdCompressor};
 use tantivy::{Index, IndexReader, IndexSettings, IndexWriter, ReloadPolicy, Term};
 
@@ -44,8 +44,13 @@ pub(crate) struct Shared {
     pub(crate) reader: IndexReader,
     pub(crate) config: IndexConfig,
     writer: Mutex<Option<IndexWriter>>,
+    /// Indexing threads and their memory budget, for writers opened again by `force_merge`.
+    threads: usize,
+    memory: usize,
     /// Something was added or deleted since the last commit.
     dirty: AtomicBool,
+    /// A bulk load is running: no timed commits and no merges until the next explicit commit.
+    bulk: AtomicBool,
     stop: Mutex<bool>,
     wake: Condvar,
 }
@@ -59,17 +64,34 @@ impl Shared {
 
     fn commit(&self) -> Result<(), IndexError> {
         let mut guard = self.writer();
-        let writer = guard
-            .as_mut()
-            .ok_or_else(|| IndexError::Writer("index is closed".to_owned()))?;
+        let writer = guard.as_mut().ok_or_else(closed)?;
+        self.commit_locked(writer, false)?;
+        drop(guard);
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// Commits with the writer lock held by the caller, and ends a bulk load; its segments
+    /// are handed to the merge policy unless `merge_later` (the caller merges them itself).
+    fn commit_locked(&self, writer: &mut IndexWriter, merge_later: bool) -> Result<(), IndexError> {
         self.dirty.store(false, Ordering::SeqCst);
         if let Err(err) = writer.commit() {
             self.dirty.store(true, Ordering::SeqCst);
             return Err(err.into());
         }
-        drop(guard);
-        self.reader.reload()?;
+        if self.bulk.swap(false, Ordering::SeqCst) && !merge_later {
+            writer.set_merge_policy(merge_policy());
+        }
         Ok(())
+    }
+
+    /// A new writer on the index; the caller holds the writer lock with no writer in it.
+    fn open_writer(&self, policy: Box<dyn MergePolicy>) -> Result<IndexWriter, IndexError> {
+        let writer: IndexWriter = self
+            .index
+            .writer_with_num_threads(self.threads, self.memory)?;
+        writer.set_merge_policy(policy);
+        Ok(writer)
     }
 
     fn run_committer(&self) {
@@ -91,6 +113,7 @@ impl Shared {
             }
             drop(stopped);
             if self.dirty.load(Ordering::SeqCst)
+                && !self.bulk.load(Ordering::SeqCst)
                 && let Err(err) = self.commit()
             {
                 tracing::error!(error = %err, "background commit of the search index failed");
@@ -106,6 +129,18 @@ pub struct SearchIndex {
     shared: Arc<Shared>,
     dir: PathBuf,
     committer: Option<JoinHandle<()>>,
+}
+
+fn closed() -> IndexError {
+    IndexError::Writer("index is closed".to_owned())
+}
+
+/// The merge policy outside bulk loads.
+fn merge_policy() -> Box<dyn MergePolicy> {
+    let mut policy = LogMergePolicy::default();
+    policy.set_min_num_segments(MERGE_MIN_SEGMENTS);
+    policy.set_del_docs_ratio_before_merge(MERGE_DELETES_RATIO);
+    Box::new(policy)
 }
 
 fn writer_threads(config: &IndexConfig) -> (usize, u64) {
@@ -129,6 +164,19 @@ impl SearchIndex {
     /// written with another schema is reported as [`IndexError::Corruption`]: the caller
     /// deletes the folder and rebuilds.
     pub fn open(dir: &Path, config: &IndexConfig) -> Result<Self, IndexError> {
+        Self::open_with(dir, config, false)
+    }
+
+    /// Opens the index like [`open`](Self::open) for a bulk load, such as a rebuild from
+    /// nothing: there are no timed commits and no merges until the next explicit
+    /// [`commit`](Self::commit), [`force_merge`](Self::force_merge) or
+    /// [`close`](Self::close), which ends the bulk load; from then on the index behaves as if
+    /// opened with `open`. Nothing added before that commit is searchable.
+    pub fn open_bulk(dir: &Path, config: &IndexConfig) -> Result<Self, IndexError> {
+        Self::open_with(dir, config, true)
+    }
+
+    fn open_with(dir: &Path, config: &IndexConfig, bulk: bool) -> Result<Self, IndexError> {
         std::fs::create_dir_all(dir)?;
         let (schema, fields) = schema::build();
         let directory = MmapDirectory::open(dir)?;
@@ -157,10 +205,13 @@ impl SearchIndex {
         let (threads, memory) = writer_threads(config);
         let memory = usize::try_from(memory).unwrap_or(usize::MAX);
         let writer: IndexWriter = index.writer_with_num_threads(threads, memory)?;
-        let mut policy = LogMergePolicy::default();
-        policy.set_min_num_segments(MERGE_MIN_SEGMENTS);
-        policy.set_del_docs_ratio_before_merge(MERGE_DELETES_RATIO);
-        writer.set_merge_policy(Box::new(policy));
+        // Merging the segments of a bulk load while it runs would rewrite most of them
+        // several times over; they are merged once the load is committed.
+        writer.set_merge_policy(if bulk {
+            Box::new(NoMergePolicy)
+        } else {
+            merge_policy()
+        });
         let reader = index
             .reader_builder()
             .reload_policy(ReloadPolicy::Manual)
@@ -172,7 +223,10 @@ impl SearchIndex {
             reader,
             config: config.clone(),
             writer: Mutex::new(Some(writer)),
+            threads,
+            memory,
             dirty: AtomicBool::new(false),
+            bulk: AtomicBool::new(bulk),
             stop: Mutex::new(false),
             wake: Condvar::new(),
         });
@@ -194,11 +248,22 @@ impl SearchIndex {
         let document = f.document(doc);
         let key = schema::unit_key(&doc.document_id, doc.version);
         let guard = self.shared.writer();
-        let writer = guard
-            .as_ref()
-            .ok_or_else(|| IndexError::Writer("index is closed".to_owned()))?;
+        let writer = guard.as_ref().ok_or_else(closed)?;
         // Under the lock, so two upserts of one unit cannot interleave into a duplicate.
         writer.delete_term(Term::from_field_text(f.key, &key));
+        writer.add_document(document)?;
+        self.shared.dirty.store(true, Ordering::SeqCst);
+        Ok(())
+    }
+
+    /// Adds a unit the caller knows is not in the index yet, such as every unit of a rebuild
+    /// from nothing. Unlike [`upsert`](Self::upsert) it does not look for an older copy to
+    /// replace, which saves a term lookup in every segment at the next commit; adding a unit
+    /// that is already there leaves two copies of it.
+    pub fn add_new(&self, doc: &IndexDoc) -> Result<(), IndexError> {
+        let document = self.shared.fields.document(doc);
+        let guard = self.shared.writer();
+        let writer = guard.as_ref().ok_or_else(closed)?;
         writer.add_document(document)?;
         self.shared.dirty.store(true, Ordering::SeqCst);
         Ok(())
@@ -207,9 +272,7 @@ impl SearchIndex {
     /// Deletes every version of a document (with the next commit).
     pub fn delete_document(&self, id: DokumentId) -> Result<(), IndexError> {
         let guard = self.shared.writer();
-        let writer = guard
-            .as_ref()
-            .ok_or_else(|| IndexError::Writer("index is closed".to_owned()))?;
+        let writer = guard.as_ref().ok_or_else(closed)?;
         writer.delete_term(Term::from_field_text(
             self.shared.fields.doc_id,
             &id.to_string(),
@@ -218,7 +281,7 @@ impl SearchIndex {
         Ok(())
     }
 
-    /// Commits now; when it returns, everything added before is searchable.
+    /// Commits now; when it returns, everything added before is searchable. Ends a bulk load.
     pub fn commit(&self) -> Result<(), IndexError> {
         self.shared.commit()
     }
@@ -264,19 +327,43 @@ impl SearchIndex {
     }
 
     /// Commits, then merges every searchable segment into one, dropping deleted units; for
-    /// after a bulk rebuild. Upserts wait while it runs.
+    /// after a bulk load. Upserts wait while it runs.
     pub fn force_merge(&self) -> Result<(), IndexError> {
-        self.shared.commit()?;
-        let mut guard = self.shared.writer();
-        let writer = guard
-            .as_mut()
-            .ok_or_else(|| IndexError::Writer("index is closed".to_owned()))?;
-        let ids = self.shared.index.searchable_segment_ids()?;
-        if ids.len() > 1 || self.num_deleted_docs() > 0 {
-            writer.merge(&ids).wait()?;
+        let shared = &self.shared;
+        let mut guard = shared.writer();
+        let mut writer = guard.take().ok_or_else(closed)?;
+        // The merge policy's own merges may still run on some of the segments; merging them
+        // again at the same time makes whichever merge ends last fail ("segments that were
+        // merged could not be found"). Waiting for them needs the writer itself, so this
+        // commits, lets the writer finish, and merges with a fresh one that merges nothing
+        // by itself.
+        let merged = shared
+            .commit_locked(&mut writer, true)
+            .and_then(|()| Ok(writer.wait_merging_threads()?))
+            .and_then(|()| shared.open_writer(Box::new(NoMergePolicy)))
+            .and_then(|mut writer| {
+                let ids = shared.index.searchable_segment_ids()?;
+                let deleted = shared
+                    .index
+                    .searchable_segment_metas()?
+                    .iter()
+                    .any(|m| m.has_deletes());
+                if ids.len() > 1 || deleted {
+                    writer.merge(&ids).wait()?;
+                }
+                writer.set_merge_policy(merge_policy());
+                Ok(writer)
+            });
+        match merged {
+            Ok(writer) => *guard = Some(writer),
+            Err(err) => {
+                // The old writer is gone; a new one keeps the index usable after the failure.
+                *guard = shared.open_writer(merge_policy()).ok();
+                return Err(err);
+            }
         }
         drop(guard);
-        self.shared.reader.reload()?;
+        shared.reader.reload()?;
         Ok(())
     }
 

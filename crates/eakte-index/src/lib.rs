@@ -13,6 +13,7 @@
 mod analysis;
 mod error;
 mod index;
+mod memo;
 mod model;
 mod query;
 mod schema;

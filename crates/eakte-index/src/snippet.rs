@@ -1,9 +1,11 @@
 //! Snippets: a short passage of a hit's text with the words that matched the query marked
 //! as `<b>`…`</b>`, everything else HTML-escaped.
 
+use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
 use crate::analysis::{Analysis, Analyzers};
+use crate::memo::WordHashing;
 use crate::query::parse::{Node, Scope, TextTerm};
 
 /// Length of a snippet in bytes of source text.
@@ -13,6 +15,9 @@ const LEAD_BYTES: usize = 60;
 /// Only this much of a document is searched for a passage; long texts get their snippet from
 /// the beginning, which keeps the cost of a page of hits bounded.
 const SCAN_BYTES: usize = 64 * 1024;
+
+/// A byte range `from..to` in a text.
+type Range = (usize, usize);
 
 /// What counts as a match in the text, derived from the positive words of a query.
 #[derive(Debug, Default)]
@@ -25,6 +30,9 @@ pub(crate) struct Highlighter {
     /// Substrings one of which a folded word must contain to be examined at all; stemming
     /// is far more expensive than this test.
     keys: Vec<String>,
+    /// Whether a folded word matches, remembered over all hits of a page: they share most
+    /// of their words.
+    known: RefCell<HashMap<String, bool, WordHashing>>,
 }
 
 impl Highlighter {
@@ -117,25 +125,30 @@ impl Highlighter {
             end -= 1;
         }
         let body = &body[..end];
-        let mut cache: HashMap<String, bool> = HashMap::new();
-        let mut find = |text: &str| -> Vec<(usize, usize)> {
-            analyzers
-                .folded_tokens(text)
-                .into_iter()
-                .filter(|(_, _, folded)| {
-                    if let Some(&hit) = cache.get(folded) {
-                        return hit;
+        let mut known = self.known.borrow_mut();
+        // Every word's range (for cutting the passage at word boundaries) and the matches.
+        let mut scan = |text: &str| -> (Vec<Range>, Vec<Range>) {
+            let mut words = Vec::new();
+            let mut marks = Vec::new();
+            analyzers.for_each_folded(text, |from, to, folded| {
+                words.push((from, to));
+                let hit = match known.get(folded) {
+                    Some(&hit) => hit,
+                    None => {
+                        let hit = self.matches(analyzers, folded);
+                        known.insert(folded.to_owned(), hit);
+                        hit
                     }
-                    let hit = self.matches(analyzers, folded);
-                    cache.insert(folded.clone(), hit);
-                    hit
-                })
-                .map(|(from, to, _)| (from, to))
-                .collect()
+                };
+                if hit {
+                    marks.push((from, to));
+                }
+            });
+            (words, marks)
         };
-        let marks = find(body);
+        let (words, marks) = scan(body);
         if marks.is_empty() {
-            let title_marks = find(title);
+            let (_, title_marks) = scan(title);
             return mark_up(title, 0, title.len(), &title_marks);
         }
         // The passage starts shortly before the match with the most other matches after it
@@ -150,7 +163,7 @@ impl Highlighter {
             })
             .unwrap_or(0);
         let anchor = marks[best].0;
-        let tokens = analyzers.folded_tokens(body);
+        let tokens = words;
         // Near the beginning the passage starts with the text; otherwise at a word start.
         let start = if anchor <= LEAD_BYTES {
             0

@@ -52,6 +52,21 @@ fn compound_parts_match_and_rank_below_exact_words() {
     assert_eq!(ids(&index2, "Urkunden"), vec![birth.document_id]);
 }
 
+// The parts field holds only the parts of compounds; a compound query word must still find
+// a document where its parts stand alone, in the text or in the title.
+#[test]
+fn compound_query_finds_its_parts_standing_alone() {
+    let apart = doc("Geburt", "Die Urkunde liegt bei.");
+    let compound = doc("Nachweis", "Die Geburtsurkunde liegt bei.");
+    let half = doc("Nachweis", "Die Urkunde liegt bei.");
+    let (_dir, index) = index_with(&[apart.clone(), compound.clone(), half]);
+    let mut found = ids(&index, "Geburtsurkunde");
+    found.sort();
+    let mut expected = vec![apart.document_id, compound.document_id];
+    expected.sort();
+    assert_eq!(found, expected);
+}
+
 #[test]
 fn english_documents_use_english_stemming() {
     let mut english = doc("Letter", "The applicant runs a small business.");

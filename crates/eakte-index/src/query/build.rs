@@ -230,13 +230,25 @@ impl Builder<'_> {
             clauses.push(in_field(f.text_de, &de));
             clauses.push(in_field(f.text_en, &en));
             // Compound parts have no positions; a single word is looked up by all its parts.
+            // The parts field holds only the parts of compounds, so a part of a compound
+            // query word may also stand alone, in the text or the title.
             if de.len() == 1 {
                 let parts = self.analyzers.terms(Analysis::Parts, text);
+                let part = |p: &String| -> BoxQuery {
+                    let in_compound = term(f.parts, p, IndexRecordOption::WithFreqs);
+                    if parts.len() == 1 {
+                        // A word that does not split is its own German stem; alone it is
+                        // matched by the text clause already.
+                        return in_compound;
+                    }
+                    any(vec![
+                        in_compound,
+                        term(f.text_de, p, IndexRecordOption::WithFreqs),
+                        term(f.title, p, IndexRecordOption::WithFreqs),
+                    ])
+                };
                 if !parts.is_empty() {
-                    let parts = parts
-                        .iter()
-                        .map(|p| term(f.parts, p, IndexRecordOption::WithFreqs))
-                        .collect();
+                    let parts = parts.iter().map(part).collect();
                     clauses.push(boost(all(parts), PARTS_BOOST));
                 }
             }
