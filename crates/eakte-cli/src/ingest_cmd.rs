@@ -23,7 +23,10 @@ pub fn run(
     paths: &[PathBuf],
 ) -> Result<ExitCode, Failure> {
     let akte: Option<Aktenzeichen> = akte
-        .map(|a| a.parse().map_err(|e: eakte_types::RecordParseError| bad_argument(e.to_string())))
+        .map(|a| {
+            a.parse()
+                .map_err(|e: eakte_types::RecordParseError| bad_argument(e.to_string()))
+        })
         .transpose()?;
     let received = received.map(|d| parse_date("--received", d)).transpose()?;
     let mut failures: Vec<(PathBuf, String)> = Vec::new();
@@ -53,7 +56,10 @@ pub fn run(
         eprintln!("eakte: {}: {reason}", path.display());
     }
     for (path, code) in &no_text {
-        eprintln!("eakte: {}: filed, but no text could be extracted ({code})", path.display());
+        eprintln!(
+            "eakte: {}: filed, but no text could be extracted ({code})",
+            path.display()
+        );
     }
     let mut codes: BTreeMap<&str, usize> = BTreeMap::new();
     for (_, code) in &no_text {
@@ -93,8 +99,7 @@ fn collect(paths: &[PathBuf], failures: &mut Vec<(PathBuf, String)>) -> Vec<Path
         if meta.is_dir() {
             match std::fs::read_dir(&path) {
                 Ok(entries) => {
-                    let mut children: Vec<PathBuf> =
-                        entries.flatten().map(|e| e.path()).collect();
+                    let mut children: Vec<PathBuf> = entries.flatten().map(|e| e.path()).collect();
                     children.sort();
                     stack.extend(children.into_iter().rev());
                 }

@@ -16,28 +16,41 @@ use crate::service_use::{self, bad_argument, parse_date};
 
 /// `eakte plan show|import`.
 pub fn plan(data: &Path, command: PlanCommand) -> Result<ExitCode, Failure> {
-    let service = service_use::open(data)?;
-    let result = match command {
-        PlanCommand::Show { json } => show_plan(&service, json),
+    let bytes = match &command {
         PlanCommand::Import { file } => {
-            let bytes = std::fs::read(&file)
-                .with_context(|| format!("cannot read {}", file.display()))?;
-            let plan = service.import_plan(&cli_actor(), &bytes)?;
-            println!(
-                "imported file plan {} ({}): {} units",
-                plan.plan_version,
-                plan.title,
-                plan.units().count()
-            );
-            Ok(ExitCode::SUCCESS)
+            Some(std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))?)
         }
+        PlanCommand::Show { .. } => None,
     };
-    service.close()?;
-    result
+    let service = service_use::open(data)?;
+    let result = match (command, bytes) {
+        (PlanCommand::Show { json }, _) => show_plan(&service, json),
+        (PlanCommand::Import { .. }, Some(bytes)) => service
+            .import_plan(&cli_actor(), &bytes)
+            .map_err(Failure::from)
+            .map(|plan| {
+                println!(
+                    "imported file plan {} ({}): {} units",
+                    plan.plan_version,
+                    plan.title,
+                    plan.units().count()
+                );
+                ExitCode::SUCCESS
+            }),
+        (PlanCommand::Import { .. }, None) => unreachable!("the file was read above"),
+    };
+    // Closed whatever the outcome, so that the index mark and a checkpoint are written.
+    let closed = service.close();
+    let code = result?;
+    closed?;
+    Ok(code)
 }
 
 fn show_plan(service: &Service, json: bool) -> Result<ExitCode, Failure> {
-    let Some(plan) = service.catalog().plan().map_err(eakte_service::ServiceError::from)?
+    let Some(plan) = service
+        .catalog()
+        .plan()
+        .map_err(eakte_service::ServiceError::from)?
     else {
         return Err(Failure {
             error: anyhow::anyhow!(
@@ -89,9 +102,9 @@ pub fn akte(data: &Path, command: AkteCommand) -> Result<ExitCode, Failure> {
             unit,
             confidentiality,
         } => {
-            let plan_code: PlanCode = plan.parse().map_err(|e: eakte_types::RecordParseError| {
-                bad_argument(e.to_string())
-            })?;
+            let plan_code: PlanCode = plan
+                .parse()
+                .map_err(|e: eakte_types::RecordParseError| bad_argument(e.to_string()))?;
             let confidentiality: Confidentiality = confidentiality
                 .parse()
                 .map_err(|e: eakte_types::RecordParseError| bad_argument(e.to_string()))?;
@@ -162,7 +175,10 @@ fn show_akte(
         Some(date) => println!("status           closed (zdA {date})"),
         None => println!("status           {}", akte.status),
     }
-    println!("created          {}", akte.created.format("%Y-%m-%d %H:%M:%S UTC"));
+    println!(
+        "created          {}",
+        akte.created.format("%Y-%m-%d %H:%M:%S UTC")
+    );
     for (name, date) in &akte.domain_dates {
         println!("{name:<16} {date}");
     }
@@ -245,22 +261,26 @@ pub fn verify(data: &Path) -> Result<ExitCode, Failure> {
         Ok(_) => Some(crate::audit_cmd::verify_live(data, service.journal(), &[])),
         Err(_) => None,
     };
-    if let Ok(report) = &report {
-        let journal_ok = matches!(journal, Some(Ok(Ok(_))));
-        let outcome = if report.problems.is_empty() && journal_ok {
-            eakte_journal::Outcome::Ok
-        } else {
-            eakte_journal::Outcome::Error
-        };
-        crate::journal_use::record(
-            service.journal(),
-            crate::journal_use::cli_event("records.verified", outcome)
-                .detail("blobs", report.blobs_checked)
-                .detail("catalog_records", report.catalog_records)
-                .detail("problems", report.problems.len()),
-        )?;
-    }
+    let recorded = match &report {
+        Ok(report) => {
+            let journal_ok = matches!(journal, Some(Ok(Ok(_))));
+            let outcome = if report.problems.is_empty() && journal_ok {
+                eakte_journal::Outcome::Ok
+            } else {
+                eakte_journal::Outcome::Error
+            };
+            crate::journal_use::record(
+                service.journal(),
+                crate::journal_use::cli_event("records.verified", outcome)
+                    .detail("blobs", report.blobs_checked)
+                    .detail("catalog_records", report.catalog_records)
+                    .detail("problems", report.problems.len()),
+            )
+        }
+        Err(_) => Ok(()),
+    };
     let mut report = finish(service, report)?;
+    recorded?;
     match journal {
         Some(Ok(Ok(journal))) => println!(
             "journal: {} entries verified under {} checkpoints",
@@ -268,7 +288,9 @@ pub fn verify(data: &Path) -> Result<ExitCode, Failure> {
             journal.checkpoints
         ),
         Some(Ok(Err(failure))) => report.problems.push(format!("journal: {failure}")),
-        Some(Err(failure)) => report.problems.push(format!("journal: {:#}", failure.error)),
+        Some(Err(failure)) => report
+            .problems
+            .push(format!("journal: {:#}", failure.error)),
         None => {}
     }
     println!(
@@ -293,14 +315,19 @@ pub fn verify(data: &Path) -> Result<ExitCode, Failure> {
 /// `eakte dump-catalog`.
 pub fn dump(data: &Path) -> Result<ExitCode, Failure> {
     let service = service_use::open(data)?;
-    let dump = service.catalog_dump();
+    let dump = service.catalog_dump(&cli_actor());
     let dump = finish(service, dump)?;
     print!("{dump}");
     Ok(ExitCode::SUCCESS)
 }
 
 /// `eakte document show`.
-pub fn show_document(data: &Path, id: &str, text: bool, as_json: bool) -> Result<ExitCode, Failure> {
+pub fn show_document(
+    data: &Path,
+    id: &str,
+    text: bool,
+    as_json: bool,
+) -> Result<ExitCode, Failure> {
     let id: eakte_types::DokumentId = id
         .parse()
         .map_err(|e: eakte_types::RecordParseError| bad_argument(e.to_string()))?;
@@ -328,12 +355,20 @@ pub fn show_document(data: &Path, id: &str, text: bool, as_json: bool) -> Result
     if let Some(sender) = &d.sender {
         println!("sender           {sender}");
     }
-    println!("filed            {}", d.filed.format("%Y-%m-%d %H:%M:%S UTC"));
+    println!(
+        "filed            {}",
+        d.filed.format("%Y-%m-%d %H:%M:%S UTC")
+    );
     for v in &d.versions {
         let state = match &v.extraction {
-            Extraction::Done { pages, language, .. } => format!(
+            Extraction::Done {
+                pages, language, ..
+            } => format!(
                 "{pages} page(s) of text{}",
-                language.as_deref().map(|l| format!(", {l}")).unwrap_or_default()
+                language
+                    .as_deref()
+                    .map(|l| format!(", {l}"))
+                    .unwrap_or_default()
             ),
             Extraction::Pending => "text pending".to_owned(),
             Extraction::Failed { code, message } => format!("no text: {message} ({code})"),
@@ -346,7 +381,7 @@ pub fn show_document(data: &Path, id: &str, text: bool, as_json: bool) -> Result
     if let Some(extraction) = &view.text {
         for page in &extraction.pages {
             println!("--- page {} ---", page.number);
-            println!("{}", page.text);
+            println!("{}", crate::search_cmd::printable(&page.text));
         }
     }
     Ok(ExitCode::SUCCESS)

@@ -68,7 +68,11 @@ pub fn run(data: &Path, args: Args) -> Result<ExitCode, Failure> {
         "{} hit(s){}",
         results.total,
         if results.total > results.hits.len() {
-            format!(", showing {}–{}", request.offset + 1, request.offset + results.hits.len())
+            format!(
+                ", showing {}–{}",
+                request.offset + 1,
+                request.offset + results.hits.len()
+            )
         } else {
             String::new()
         }
@@ -83,7 +87,7 @@ pub fn run(data: &Path, args: Args) -> Result<ExitCode, Failure> {
             out,
             "{:>3}. {place}  {}  (score {:.2})  {}",
             request.offset + n + 1,
-            hit.title,
+            printable(&hit.title),
             hit.score,
             hit.document_id
         )
@@ -95,6 +99,20 @@ pub fn run(data: &Path, args: Args) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// Text from a document made safe for a terminal: control characters (escape sequences in a
+/// PDF's text layer could drive the terminal) become spaces; line breaks and tabs stay.
+pub fn printable(text: &str) -> String {
+    text.chars()
+        .map(|c| {
+            if c.is_control() && c != '\n' && c != '\t' {
+                ' '
+            } else {
+                c
+            }
+        })
+        .collect()
+}
+
 /// The snippet's HTML as terminal text: matched terms in bold on a terminal, else in [brackets].
 fn plain_snippet(html: &str, bold: bool) -> String {
     let (open, close) = if bold {
@@ -102,7 +120,9 @@ fn plain_snippet(html: &str, bold: bool) -> String {
     } else {
         ("[", "]")
     };
-    html.replace("<b>", open)
+    // Control characters go before the bold markers are put in.
+    printable(html)
+        .replace("<b>", open)
         .replace("</b>", close)
         .replace(['\n', '\r'], " ")
         .replace("&lt;", "<")

@@ -29,7 +29,10 @@ pub fn config(data: &Path) -> Result<Config, Failure> {
 /// what the command reads is complete.
 pub fn open(data: &Path) -> Result<Service, Failure> {
     let service = Service::open(data, config(data)?, options()?)?;
-    finish_resumed(&service)?;
+    if let Err(failure) = finish_resumed(&service) {
+        let _ = service.close();
+        return Err(failure);
+    }
     Ok(service)
 }
 

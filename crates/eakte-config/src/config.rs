@@ -309,7 +309,11 @@ impl Config {
             &mut i.writer_memory_bytes,
         )?;
         override_from(&lookup, "EAKTE_INDEX_WRITER_THREADS", &mut i.writer_threads)?;
-        override_from(&lookup, "EAKTE_INDEX_MAX_QUERY_BYTES", &mut i.max_query_bytes)?;
+        override_from(
+            &lookup,
+            "EAKTE_INDEX_MAX_QUERY_BYTES",
+            &mut i.max_query_bytes,
+        )?;
         override_from(&lookup, "EAKTE_INDEX_MAX_RESULTS", &mut i.max_results)?;
         override_from(
             &lookup,

@@ -44,6 +44,9 @@ pub enum ServiceError {
     /// The sources of truth hold something this build cannot read back.
     #[error("corruption: {0}")]
     Corruption(String),
+    /// Something went wrong inside the service that is neither the caller's nor damage.
+    #[error("{0}")]
+    Internal(String),
     /// An operating-system error, with what was being done.
     #[error("{context}: {source}")]
     Io {
@@ -65,7 +68,11 @@ impl ServiceError {
             Self::Query(IndexError::Filter(_)) => "bad_filter",
             Self::Query(_) => "bad_query",
             Self::Journal(_) => "journal_unavailable",
-            Self::Store(_) | Self::Catalog(_) | Self::Index(_) | Self::Io { .. } => "internal",
+            Self::Store(_)
+            | Self::Catalog(_)
+            | Self::Index(_)
+            | Self::Io { .. }
+            | Self::Internal(_) => "internal",
             Self::Corruption(_) => "corruption",
         }
     }

@@ -15,8 +15,8 @@ use eakte_store::BlobStore;
 use eakte_types::DokumentId;
 use tracing::{debug, error, info};
 
+use crate::ServiceError;
 use crate::service::Parts;
-use crate::{ServiceError, indexing};
 
 /// The actor extraction results are journaled under.
 pub(crate) fn system_actor() -> Actor {
@@ -131,9 +131,17 @@ fn run(shared: &Shared, parts: &Parts, pool: &WorkerPool) {
             }
         };
         let (id, version) = job;
-        if let Err(e) = extract_one(parts, pool, id, version) {
-            // The version stays pending in the catalog: the next open queues it again.
-            error!(document = %id, version, error = %e, "extraction could not be recorded");
+        // A panic must not leave the job counted as outstanding: close and wait_idle would
+        // wait for it forever. The version stays pending and the next open queues it again.
+        let outcome = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            extract_one(parts, pool, id, version)
+        }));
+        match outcome {
+            Ok(Ok(())) => {}
+            Ok(Err(e)) => {
+                error!(document = %id, version, error = %e, "extraction could not be recorded")
+            }
+            Err(_) => error!(document = %id, version, "extraction job panicked"),
         }
         let mut state = shared.lock();
         state.outstanding -= 1;
@@ -187,11 +195,18 @@ fn extract_one(
                 language: result.language.clone(),
             }
         }
+        // The system's own trouble (a worker that could not be started or talked to) is not a
+        // verdict on the document: the version stays pending and is tried again on the next open.
+        Err(e) if matches!(e.code(), "io" | "internal") => {
+            return Err(ServiceError::Internal(format!(
+                "extraction of document {id} version {version} did not run: {e}"
+            )));
+        }
         Err(e) => {
             info!(document = %id, version, code = e.code(), "no text extracted");
             ExtractionState::Failed {
                 code: e.code().to_owned(),
-                message: e.to_string(),
+                message: bounded(&e.to_string(), MAX_FAILURE_MESSAGE_CHARS),
             }
         }
     };
@@ -207,5 +222,16 @@ fn extract_one(
             },
         )?;
     }
-    indexing::index_document(parts, id)
+    parts.reindex(id);
+    Ok(())
+}
+
+/// The longest failure message kept with a version (it goes to the journal's payload).
+const MAX_FAILURE_MESSAGE_CHARS: usize = 500;
+
+fn bounded(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        Some((end, _)) => format!("{}…", &text[..end]),
+        None => text.to_owned(),
+    }
 }

@@ -9,7 +9,7 @@ use std::path::Path;
 
 use chrono::{Datelike, NaiveDate, Utc};
 use eakte_catalog::{
-    Akte, Capture, Change, Dokument, Extraction as ExtractionState, FilePlan, Version,
+    Akte, Capture, Change, Dokument, Extraction as ExtractionState, FilePlan, Refusal, Version,
 };
 use eakte_journal::Actor;
 use eakte_store::BlobStore;
@@ -19,7 +19,7 @@ use eakte_types::{
 use sha2::{Digest, Sha256};
 use tracing::{info, instrument};
 
-use crate::{Service, ServiceError, indexing};
+use crate::{Service, ServiceError};
 
 /// A new Akte.
 #[derive(Debug, Clone)]
@@ -95,10 +95,7 @@ impl Service {
         let now = Utc::now();
         let year = u16::try_from(now.year()).unwrap_or(u16::MAX);
         let guard = self.parts.write_lock();
-        let aktenzeichen = self
-            .parts
-            .catalog
-            .next_aktenzeichen(&new.plan_code, year)?;
+        let aktenzeichen = self.parts.catalog.next_aktenzeichen(&new.plan_code, year)?;
         let akte = Akte {
             id: AkteId::new_random(),
             aktenzeichen,
@@ -111,11 +108,8 @@ impl Service {
             closed_on: None,
             domain_dates: Default::default(),
         };
-        self.parts.commit_change(
-            &guard,
-            actor,
-            &Change::AkteCreated { akte: akte.clone() },
-        )?;
+        self.parts
+            .commit_change(&guard, actor, &Change::AkteCreated { akte: akte.clone() })?;
         info!(aktenzeichen = %akte.aktenzeichen, "Akte created");
         Ok(akte)
     }
@@ -143,7 +137,7 @@ impl Service {
             )?;
         }
         for dokument in self.parts.catalog.dokumente_in(Some(akte.id))? {
-            indexing::index_document(&self.parts, dokument.id)?;
+            self.parts.reindex(dokument.id);
         }
         self.akte(aktenzeichen)
     }
@@ -162,7 +156,8 @@ impl Service {
     /// metadata and queues its text extraction. Returns once the original and the journal
     /// entry are durable. A file whose bytes are already filed in the same Akte (or the inbox)
     /// is not filed again.
-    #[instrument(skip_all, fields(path = %path.display()))]
+    // The path is not logged: file names are often citizens' names, and logs cannot be erased.
+    #[instrument(skip_all)]
     pub fn file_document(
         &self,
         actor: &Actor,
@@ -196,6 +191,12 @@ impl Service {
         if let Some(existing) = self.parts.catalog.find_by_sha256(akte_id, &sha256)? {
             return Ok(Filed::AlreadyFiled(existing));
         }
+        if let Some(akte) = &akte
+            && akte.status == AkteStatus::Closed
+        {
+            // Refused before anything is stored, so a refused directory leaves no bytes behind.
+            return Err(Refusal::AkteClosed { id: akte.id }.into());
+        }
         let mut file = std::fs::File::open(path)
             .map_err(|e| ServiceError::input("unreadable", format!("cannot read the file: {e}")))?;
         let put = self.parts.store.put(&mut file.by_ref().take(limit + 1))?;
@@ -218,9 +219,9 @@ impl Service {
             akte_id,
             vorgang_id: None,
             title,
-            doc_type: request.doc_type.clone(),
+            doc_type: optional_text("type", request.doc_type.as_deref())?,
             received: request.received,
-            sender: request.sender.clone(),
+            sender: optional_text("sender", request.sender.as_deref())?,
             capture: request.capture.clone(),
             original_name: path.file_name().map(|n| n.to_string_lossy().into_owned()),
             filed: now,
@@ -250,8 +251,8 @@ impl Service {
         }
         crash_point("after-filing-ack");
         // The title and metadata are searchable at once; the text follows its extraction.
-        indexing::index_document(&self.parts, dokument.id)?;
         self.queue.push(dokument.id, 1);
+        self.parts.reindex(dokument.id);
         Ok(Filed::New(dokument.id))
     }
 }
@@ -279,6 +280,10 @@ fn required_text(field: &str, text: &str) -> Result<String, ServiceError> {
         ));
     }
     Ok(text.to_owned())
+}
+
+fn optional_text(field: &str, text: Option<&str>) -> Result<Option<String>, ServiceError> {
+    text.map(|t| required_text(field, t)).transpose()
 }
 
 fn sha256_of(path: &Path, limit: u64) -> Result<Sha256Digest, ServiceError> {

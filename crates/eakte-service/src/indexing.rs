@@ -9,8 +9,13 @@ use crate::ServiceError;
 use crate::service::Parts;
 
 /// (Re-)indexes every version of a document with its Akte's current metadata and, where the
-/// text is extracted, its pages. Idempotent.
-pub(crate) fn index_document(parts: &Parts, id: DokumentId) -> Result<(), ServiceError> {
+/// text is extracted, its pages. Idempotent, unless `fresh` (the index is known not to hold
+/// the document yet, as in a rebuild): then units are added without looking for old copies.
+pub(crate) fn index_document(
+    parts: &Parts,
+    id: DokumentId,
+    fresh: bool,
+) -> Result<(), ServiceError> {
     let Some(dokument) = parts.catalog.dokument(id)? else {
         return Err(ServiceError::NotFound {
             what: format!("document {id}"),
@@ -30,15 +35,16 @@ pub(crate) fn index_document(parts: &Parts, id: DokumentId) -> Result<(), Servic
             ExtractionState::Pending | ExtractionState::Failed { .. } => (Vec::new(), None),
         };
         let doc = index_doc(&dokument, akte.as_ref(), version.number, pages, language);
-        parts.index.upsert(&doc)?;
+        if fresh {
+            parts.index.add_new(&doc)?;
+        } else {
+            parts.index.upsert(&doc)?;
+        }
     }
     Ok(())
 }
 
-fn read_pages(
-    parts: &Parts,
-    rendition: &eakte_types::BlobId,
-) -> Result<Vec<String>, ServiceError> {
+fn read_pages(parts: &Parts, rendition: &eakte_types::BlobId) -> Result<Vec<String>, ServiceError> {
     let bytes = parts.store.get_bytes(rendition)?;
     let extraction: Extraction = serde_json::from_slice(&bytes).map_err(|e| {
         ServiceError::Corruption(format!("rendition {rendition} does not decode: {e}"))

@@ -38,6 +38,8 @@ const PERSONAL_FIELDS: &[&str] = &[
     "/dokument/sender",
     "/dokument/capture",
     "/dokument/original_name",
+    // A failure message may quote the document (a parser's complaint, a worker's last words).
+    "/extraction/message",
 ];
 
 fn action_of(change: &Change) -> &'static str {
@@ -84,7 +86,12 @@ fn objects_of(change: &Change) -> Vec<(&'static str, String)> {
             if let Some(akte) = dokument.akte_id {
                 objects.push(("akte", akte.to_string()));
             }
-            objects.extend(dokument.versions.iter().map(|v| ("blob", v.blob.to_string())));
+            objects.extend(
+                dokument
+                    .versions
+                    .iter()
+                    .map(|v| ("blob", v.blob.to_string())),
+            );
             objects
         }
         Change::VersionAdded { id, version } => vec![
@@ -237,7 +244,9 @@ mod tests {
         }
         assert!(entry_text.contains("Meldebescheinigung\""), "{entry_text}");
         assert_eq!(stored.entry.action, action::DOCUMENT_FILED);
-        let back = change_of(&stored, &store).unwrap().expect("a catalog change");
+        let back = change_of(&stored, &store)
+            .unwrap()
+            .expect("a catalog change");
         assert_eq!(
             serde_json::to_value(&back).unwrap(),
             serde_json::to_value(&change).unwrap()

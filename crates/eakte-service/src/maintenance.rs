@@ -34,7 +34,8 @@ impl Service {
     /// Versions without extracted text are queued for extraction again.
     pub fn rebuild(data: &Path, config: Config, options: Options) -> Result<Self, ServiceError> {
         // The journal's lock keeps any other eakte process out while the views are gone.
-        let lock = eakte_journal::Journal::open(&eakte_journal::journal_dir(data), &config.journal)?;
+        let lock =
+            eakte_journal::Journal::open(&eakte_journal::journal_dir(data), &config.journal)?;
         for view in ["catalog", "index"] {
             let dir = data.join(view);
             match std::fs::remove_dir_all(&dir) {
@@ -51,24 +52,28 @@ impl Service {
         let _ = std::fs::remove_file(data.join("index.seq"));
         lock.close()?;
         info!("views removed; replaying the journal");
-        let service = Self::open(data, config, options)?;
-        // The replay indexed every document in many small commits: one segment searches fastest.
-        service.parts.index.force_merge()?;
-        Ok(service)
+        Self::open_with(data, config, options, true)
     }
 
-    /// The catalog's canonical dump (identical before and after a rebuild).
-    pub fn catalog_dump(&self) -> Result<String, ServiceError> {
-        Ok(self.parts.catalog.dump()?)
+    /// The catalog's canonical dump (identical before and after a rebuild); journaled as
+    /// `catalog.dumped`, since it shows every record.
+    pub fn catalog_dump(&self, actor: &eakte_journal::Actor) -> Result<String, ServiceError> {
+        let dump = self.parts.catalog.dump()?;
+        self.parts.journal.append(
+            eakte_journal::NewEvent::new(
+                actor.clone(),
+                "catalog.dumped",
+                eakte_journal::Outcome::Ok,
+            )
+            .detail("records", dump.lines().count()),
+        )?;
+        Ok(dump)
     }
 
     /// Checks store, journal and catalog together: every stored byte re-hashed, every blob the
     /// catalog references present and intact, and every catalog record backed by the journal
     /// (the journal replayed into a scratch catalog gives the same canonical dump).
-    pub fn verify(
-        &self,
-        progress: &mut dyn FnMut(u64, u64),
-    ) -> Result<VerifyReport, ServiceError> {
+    pub fn verify(&self, progress: &mut dyn FnMut(u64, u64)) -> Result<VerifyReport, ServiceError> {
         let parts = &self.parts;
         let mut report = VerifyReport::default();
         let store_report = parts.store.verify(progress)?;
@@ -76,9 +81,9 @@ impl Service {
         let corrupt: BTreeSet<BlobId> = store_report.corrupt_blobs().copied().collect();
         for problem in &store_report.problems {
             match problem {
-                VerifyProblem::CorruptBlob { id, detail } => {
-                    report.problems.push(format!("store: blob {id} is corrupt: {detail}"))
-                }
+                VerifyProblem::CorruptBlob { id, detail } => report
+                    .problems
+                    .push(format!("store: blob {id} is corrupt: {detail}")),
                 VerifyProblem::DamagedRegion {
                     segment,
                     offset,
@@ -92,16 +97,18 @@ impl Service {
         report.referenced_blobs = referenced.len();
         for blob in &referenced {
             if !parts.store.contains(blob) {
-                report
-                    .problems
-                    .push(format!("catalog: referenced blob {blob} is not in the store"));
+                report.problems.push(format!(
+                    "catalog: referenced blob {blob} is not in the store"
+                ));
             } else if corrupt.contains(blob) {
                 report
                     .problems
                     .push(format!("catalog: referenced blob {blob} is corrupt"));
             }
         }
-        // Replay the journal up to what the catalog has seen into a scratch catalog.
+        // Replay the journal up to what the catalog has seen into a scratch catalog. Scratch
+        // catalogs a killed verify left behind hold personal data: they go first.
+        remove_stale_scratch(&parts.data);
         let scratch = tempfile::Builder::new()
             .prefix("verify-catalog-")
             .tempdir_in(&parts.data)
@@ -142,5 +149,22 @@ impl Service {
             }
         }
         Ok(report)
+    }
+}
+
+/// Removes `verify-catalog-*` directories that a killed `verify` left in the data directory.
+fn remove_stale_scratch(data: &Path) {
+    let Ok(entries) = std::fs::read_dir(data) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        if entry
+            .file_name()
+            .to_string_lossy()
+            .starts_with("verify-catalog-")
+            && let Err(e) = std::fs::remove_dir_all(entry.path())
+        {
+            tracing::warn!(path = %entry.path().display(), error = %e, "cannot remove a stale scratch catalog");
+        }
     }
 }

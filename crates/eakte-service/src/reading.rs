@@ -66,9 +66,13 @@ impl Service {
             _ => None,
         };
         self.parts.journal.append(
-            NewEvent::new(actor.clone(), eakte_journal::action::DOCUMENT_READ, Outcome::Ok)
-                .object("document", id.to_string())
-                .detail("text", rendition.is_some()),
+            NewEvent::new(
+                actor.clone(),
+                eakte_journal::action::DOCUMENT_READ,
+                Outcome::Ok,
+            )
+            .object("document", id.to_string())
+            .detail("text", rendition.is_some()),
         )?;
         let text = match rendition {
             Some(blob) => {

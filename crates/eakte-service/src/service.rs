@@ -2,6 +2,7 @@
 //! brings the views up to date with the journal, and holds the extraction queue.
 
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use eakte_catalog::{Catalog, Change};
@@ -13,9 +14,10 @@ use eakte_store::FileStore;
 use eakte_types::{AkteId, DokumentId};
 use tracing::{info, warn};
 
+use crate::ServiceError;
 use crate::extraction::Queue;
+use crate::indexing;
 use crate::journaled::{change_of, event_of};
-use crate::{ServiceError, indexing};
 
 /// The file beside the index that names the first journal entry whose effects the index may
 /// lack: written after a complete commit of the index at close, removed while the service runs.
@@ -32,9 +34,28 @@ pub(crate) struct Parts {
     /// Held from a change's checks through its journal append to its catalog apply, so that
     /// catalog changes enter the journal in the order they are applied.
     pub(crate) writing: Mutex<()>,
+    /// Set when a journaled change could not be applied to the catalog: the catalog is behind
+    /// the journal, so no further change is accepted until a restart replays it.
+    pub(crate) out_of_step: AtomicBool,
+    /// Set when an index update failed: the index may lack something, so the index mark is not
+    /// written at close and the next open re-indexes.
+    pub(crate) index_incomplete: AtomicBool,
+    /// Set while a rebuild fills a fresh index: every unit is new, so it is added without
+    /// looking for an older copy.
+    pub(crate) fresh_index: AtomicBool,
 }
 
 impl Parts {
+    /// (Re-)indexes a document after its change is durable. A failure does not undo or fail
+    /// the change (the index is a view): it is logged, and the next open re-indexes.
+    pub(crate) fn reindex(&self, id: DokumentId) {
+        let fresh = self.fresh_index.load(Ordering::SeqCst);
+        if let Err(e) = indexing::index_document(self, id, fresh) {
+            self.index_incomplete.store(true, Ordering::SeqCst);
+            warn!(document = %id, error = %e, "cannot index a document; the next open re-indexes it");
+        }
+    }
+
     pub(crate) fn write_lock(&self) -> MutexGuard<'_, ()> {
         self.writing.lock().unwrap_or_else(PoisonError::into_inner)
     }
@@ -47,10 +68,23 @@ impl Parts {
         actor: &Actor,
         change: &Change,
     ) -> Result<u64, ServiceError> {
+        if self.out_of_step.load(Ordering::SeqCst) {
+            return Err(ServiceError::Internal(
+                "the catalog is behind the journal after a failed update; restart eakte".into(),
+            ));
+        }
         // A refusal is the caller's; a catalog that cannot be read is the system's trouble.
-        self.catalog.try_check(change)??;
+        self.catalog
+            .try_check(change)
+            .map_err(ServiceError::Catalog)??;
         let receipt = self.journal.append(event_of(actor.clone(), change)?)?;
-        self.catalog.apply(receipt.seq, change)?;
+        // The change is durable now. If the catalog cannot take it, the catalog is behind the
+        // journal: refuse every further change (a later one would skip this entry) until the
+        // next open replays it.
+        if let Err(e) = self.catalog.apply(receipt.seq, change) {
+            self.out_of_step.store(true, Ordering::SeqCst);
+            return Err(ServiceError::Catalog(e));
+        }
         Ok(receipt.seq)
     }
 }
@@ -74,13 +108,28 @@ impl Service {
     /// has not applied yet, re-indexes what an unclean stop may have left out of the index, and
     /// queues the extraction of every version still waiting for it.
     pub fn open(data: &Path, config: Config, options: Options) -> Result<Self, ServiceError> {
+        Self::open_with(data, config, options, false)
+    }
+
+    /// Opens the service; with `fresh_index`, the index folder is new and is filled in bulk
+    /// (no timed commits, no merging, no search for older copies) until the catch-up is done.
+    pub(crate) fn open_with(
+        data: &Path,
+        config: Config,
+        options: Options,
+        fresh_index: bool,
+    ) -> Result<Self, ServiceError> {
         std::fs::create_dir_all(data)
             .map_err(|e| ServiceError::io(format!("cannot create {}", data.display()), e))?;
         // The journal first: nothing happens that cannot be journaled.
         let journal = Journal::open(&journal_dir(data), &config.journal)?;
         let store = FileStore::open(&data.join("store"), &config.store)?;
         let catalog = Catalog::open(&data.join("catalog"))?;
-        let index = SearchIndex::open(&data.join("index"), &config.index)?;
+        let index = if fresh_index {
+            SearchIndex::open_bulk(&data.join("index"), &config.index)?
+        } else {
+            SearchIndex::open(&data.join("index"), &config.index)?
+        };
         let pool = WorkerPool::new(
             options.worker.clone(),
             config.extract.clone(),
@@ -94,12 +143,20 @@ impl Service {
             catalog,
             index,
             writing: Mutex::new(()),
+            out_of_step: AtomicBool::new(false),
+            index_incomplete: AtomicBool::new(false),
+            fresh_index: AtomicBool::new(fresh_index),
         });
         let index_from = read_index_mark(data);
         // The mark is removed while the service runs, so that a crash leaves none behind and
         // the next open re-indexes from the catalog's state at this open.
         remove_index_mark(data)?;
         catch_up(&parts, index_from)?;
+        if fresh_index {
+            // The bulk load ends with one merged segment, which searches fastest.
+            parts.index.force_merge()?;
+            parts.fresh_index.store(false, Ordering::SeqCst);
+        }
         let queue = Queue::start(Arc::clone(&parts), pool);
         let pending = parts.catalog.pending_extractions()?;
         let resumed = pending.len();
@@ -140,8 +197,10 @@ impl Service {
         let Self { parts, queue, .. } = self;
         queue.stop();
         let parts = Arc::try_unwrap(parts).map_err(|_| {
-            ServiceError::Corruption("the service is still in use while closing".into())
+            ServiceError::Internal("the service is still in use while closing".into())
         })?;
+        let complete = !parts.index_incomplete.load(Ordering::SeqCst)
+            && !parts.out_of_step.load(Ordering::SeqCst);
         let Parts {
             data,
             journal,
@@ -151,7 +210,9 @@ impl Service {
         } = parts;
         index.close()?;
         catalog.flush()?;
-        write_index_mark(&data, catalog.next_seq())?;
+        if complete {
+            write_index_mark(&data, catalog.next_seq())?;
+        }
         drop(catalog);
         journal.close()?;
         Ok(())
@@ -186,14 +247,21 @@ fn catch_up(parts: &Parts, index_from: u64) -> Result<(), ServiceError> {
     if first >= size {
         return Ok(());
     }
-    info!(from = first, to = size, "bringing catalog and index up to the journal");
+    info!(
+        from = first,
+        to = size,
+        "bringing catalog and index up to the journal"
+    );
     let mut touched_docs: Vec<DokumentId> = Vec::new();
     let mut touched_akten: Vec<AkteId> = Vec::new();
     for seq in first..size {
         let stored = parts.journal.read(seq)?;
         match change_of(&stored, &parts.store)? {
             Some(change) => {
-                parts.catalog.apply(seq, &change)?;
+                parts
+                    .catalog
+                    .apply(seq, &change)
+                    .map_err(ServiceError::Catalog)?;
                 match &change {
                     Change::DokumentFiled { dokument } => touched_docs.push(dokument.id),
                     Change::VersionAdded { id, .. } | Change::ExtractionRecorded { id, .. } => {
@@ -217,11 +285,10 @@ fn catch_up(parts: &Parts, index_from: u64) -> Result<(), ServiceError> {
     }
     touched_docs.sort();
     touched_docs.dedup();
+    // One document that cannot be indexed (say, a damaged rendition) must not keep the records
+    // from opening: it is logged, and the index mark stays unwritten so the next open tries again.
     for id in touched_docs {
-        if let Err(e) = indexing::index_document(parts, id) {
-            warn!(document = %id, error = %e, "cannot index a document while catching up");
-            return Err(e);
-        }
+        parts.reindex(id);
     }
     parts.index.commit()?;
     Ok(())
