@@ -196,7 +196,10 @@ fn extracted_contains(eakte: &Path, data: &Path, id: &str, phrase: &str) -> anyh
         String::from_utf8_lossy(&out.stderr)
     );
     let view: Value = serde_json::from_slice(&out.stdout)?;
-    let pages = view["text"]["pages"].as_array().cloned().unwrap_or_default();
+    let pages = view["text"]["pages"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     let text: Vec<&str> = pages.iter().filter_map(|p| p["text"].as_str()).collect();
     Ok(normalise(&text.join("\n")).contains(&normalise(phrase)))
 }
