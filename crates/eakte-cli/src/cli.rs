@@ -78,37 +78,7 @@ pub enum Command {
     },
     /// Searches documents in German: words, "phrases", AND/OR/NOT, field:value, prefix*,
     /// fuzzy~, date ranges (see docs/search.md).
-    Search {
-        /// The query.
-        query: String,
-        /// Hits per page.
-        #[arg(long, default_value_t = 10)]
-        limit: usize,
-        /// Hits to skip.
-        #[arg(long, default_value_t = 0)]
-        offset: usize,
-        /// Only this plan code, or with `*` everything below it (`33.*`).
-        #[arg(long)]
-        plan: Option<String>,
-        /// Only documents of this organisational unit.
-        #[arg(long)]
-        unit: Option<String>,
-        /// Only this document type.
-        #[arg(long = "type")]
-        doc_type: Option<String>,
-        /// Received on or after (YYYY-MM-DD).
-        #[arg(long)]
-        from: Option<String>,
-        /// Received on or before (YYYY-MM-DD).
-        #[arg(long)]
-        to: Option<String>,
-        /// Order: relevance, newest, oldest (by received date).
-        #[arg(long, default_value = "relevance")]
-        sort: String,
-        /// JSON: `{"total": N, "hits": [...]}`.
-        #[arg(long)]
-        json: bool,
-    },
+    Search(SearchArgs),
     /// Sets up the demo file plan, Akten and documents (from fixtures/demo) so that a newcomer
     /// can search at once; running it again changes nothing.
     Demo {
@@ -125,6 +95,40 @@ pub enum Command {
     /// before and after `rebuild`.
     #[command(hide = true)]
     DumpCatalog,
+}
+
+/// `eakte search …`
+#[derive(Debug, clap::Args)]
+pub struct SearchArgs {
+    /// The query.
+    pub query: String,
+    /// Hits per page.
+    #[arg(long, default_value_t = 10)]
+    pub limit: usize,
+    /// Hits to skip.
+    #[arg(long, default_value_t = 0)]
+    pub offset: usize,
+    /// Only this plan code, or with `*` everything below it (`33.*`).
+    #[arg(long)]
+    pub plan: Option<String>,
+    /// Only documents of this organisational unit.
+    #[arg(long)]
+    pub unit: Option<String>,
+    /// Only this document type.
+    #[arg(long = "type")]
+    pub doc_type: Option<String>,
+    /// Received on or after (YYYY-MM-DD).
+    #[arg(long)]
+    pub from: Option<String>,
+    /// Received on or before (YYYY-MM-DD).
+    #[arg(long)]
+    pub to: Option<String>,
+    /// Order: relevance, newest, oldest (by received date).
+    #[arg(long, default_value = "relevance")]
+    pub sort: String,
+    /// JSON: `{"total": N, "hits": [...]}`.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// `eakte plan …`
@@ -361,32 +365,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
             received.as_deref(),
             &paths,
         ),
-        Command::Search {
-            query,
-            limit,
-            offset,
-            plan,
-            unit,
-            doc_type,
-            from,
-            to,
-            sort,
-            json,
-        } => search_cmd::run(
-            &args.data,
-            search_cmd::Args {
-                query,
-                limit,
-                offset,
-                plan,
-                unit,
-                doc_type,
-                from,
-                to,
-                sort,
-                json,
-            },
-        ),
+        Command::Search(search) => search_cmd::run(&args.data, search),
         Command::Demo { dir } => records_cmd::demo(&args.data, &dir),
         Command::Rebuild => records_cmd::rebuild(&args.data),
         Command::Verify => records_cmd::verify(&args.data),

@@ -7,26 +7,12 @@ use std::process::ExitCode;
 use anyhow::Context;
 use eakte_index::{Filter, SearchRequest, Sort};
 
-use crate::cli::Failure;
+use crate::cli::{Failure, SearchArgs};
 use crate::journal_use::cli_actor;
 use crate::service_use::{self, bad_argument, parse_date};
 
-/// The command's arguments.
-pub struct Args {
-    pub query: String,
-    pub limit: usize,
-    pub offset: usize,
-    pub plan: Option<String>,
-    pub unit: Option<String>,
-    pub doc_type: Option<String>,
-    pub from: Option<String>,
-    pub to: Option<String>,
-    pub sort: String,
-    pub json: bool,
-}
-
 /// Runs one search and prints the page of hits.
-pub fn run(data: &Path, args: Args) -> Result<ExitCode, Failure> {
+pub fn run(data: &Path, args: SearchArgs) -> Result<ExitCode, Failure> {
     let sort = match args.sort.as_str() {
         "relevance" => Sort::Relevance,
         "newest" => Sort::ReceivedNewest,
