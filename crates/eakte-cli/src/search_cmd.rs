@@ -99,7 +99,7 @@ pub fn printable(text: &str) -> String {
         .collect()
 }
 
-/// The snippet's HTML as terminal text: matched terms in bold on a terminal, else in [brackets].
+/// The snippet's HTML as terminal text: matched terms in bold on a terminal, else in `[brackets]`.
 fn plain_snippet(html: &str, bold: bool) -> String {
     let (open, close) = if bold {
         ("\u{1b}[1m", "\u{1b}[0m")
