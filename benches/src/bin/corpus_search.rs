@@ -107,6 +107,8 @@ fn main() -> anyhow::Result<()> {
     for (name, text) in &truths {
         let path = corpus.join(name);
         let Some(id) = ids.get(&path) else {
+            // Counted as checked: a file the ingest did not file is a failure of the check.
+            checked += 1;
             misses.push(format!("{name}: not filed"));
             must_find_missed.push(name.clone());
             continue;
