@@ -142,16 +142,14 @@ fn ingest(
     for path in files {
         match service.file_document(&actor, path, request) {
             Ok(outcome) => {
-                bar.println(format!("{}  {}", outcome.id(), path.display()));
-                if bar.is_hidden() {
+                // The id line goes to stdout even while the bar is drawn on stderr, so that
+                // `ingest … > ids` keeps every line.
+                bar.suspend(|| {
                     println!("{}  {}", outcome.id(), path.display());
-                }
-                if let Filed::AlreadyFiled(_) = outcome {
-                    bar.println(format!("already filed: {}", path.display()));
-                    if bar.is_hidden() {
+                    if let Filed::AlreadyFiled(_) = outcome {
                         eprintln!("eakte: {}: already filed, skipped", path.display());
                     }
-                }
+                });
                 filed.push((path.clone(), outcome));
             }
             Err(e) if e.is_caller_error() => {
