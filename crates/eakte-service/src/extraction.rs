@@ -156,11 +156,7 @@ fn extract_one(
     id: DokumentId,
     version: u32,
 ) -> Result<(), ServiceError> {
-    let Some(dokument) = parts.catalog.dokument(id)? else {
-        return Err(ServiceError::NotFound {
-            what: format!("document {id}"),
-        });
-    };
+    let dokument = parts.dokument(id)?;
     let Some(stored) = dokument.versions.iter().find(|v| v.number == version) else {
         return Err(ServiceError::NotFound {
             what: format!("version {version} of document {id}"),

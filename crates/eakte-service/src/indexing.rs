@@ -1,7 +1,6 @@
 //! From catalog records and stored renditions to the index's searchable units.
 
 use eakte_catalog::{Akte, Dokument, Extraction as ExtractionState};
-use eakte_extract::Extraction;
 use eakte_index::IndexDoc;
 use eakte_types::{Confidentiality, DokumentId};
 
@@ -16,11 +15,7 @@ pub(crate) fn index_document(
     id: DokumentId,
     fresh: bool,
 ) -> Result<(), ServiceError> {
-    let Some(dokument) = parts.catalog.dokument(id)? else {
-        return Err(ServiceError::NotFound {
-            what: format!("document {id}"),
-        });
-    };
+    let dokument = parts.dokument(id)?;
     let akte = match dokument.akte_id {
         Some(akte_id) => parts.catalog.akte(akte_id)?,
         None => None,
@@ -31,7 +26,13 @@ pub(crate) fn index_document(
                 rendition,
                 language,
                 ..
-            } => (read_pages(parts, rendition)?, language.clone()),
+            } => {
+                let pages = parts.rendition(rendition)?.pages;
+                (
+                    pages.into_iter().map(|p| p.text).collect(),
+                    language.clone(),
+                )
+            }
             ExtractionState::Pending | ExtractionState::Failed { .. } => (Vec::new(), None),
         };
         let doc = index_doc(&dokument, akte.as_ref(), version.number, pages, language);
@@ -42,14 +43,6 @@ pub(crate) fn index_document(
         }
     }
     Ok(())
-}
-
-fn read_pages(parts: &Parts, rendition: &eakte_types::BlobId) -> Result<Vec<String>, ServiceError> {
-    let bytes = parts.store.get_bytes(rendition)?;
-    let extraction: Extraction = serde_json::from_slice(&bytes).map_err(|e| {
-        ServiceError::Corruption(format!("rendition {rendition} does not decode: {e}"))
-    })?;
-    Ok(extraction.pages.into_iter().map(|p| p.text).collect())
 }
 
 fn index_doc(

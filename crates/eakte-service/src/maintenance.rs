@@ -10,8 +10,7 @@ use eakte_store::{BlobStore, VerifyProblem};
 use eakte_types::BlobId;
 use tracing::info;
 
-use crate::journaled::change_of;
-use crate::service::Options;
+use crate::service::{Options, replay_entry};
 use crate::{Service, ServiceError};
 
 /// What `verify` found.
@@ -117,17 +116,10 @@ impl Service {
         let _guard = parts.write_lock();
         let end = parts.catalog.next_seq();
         for seq in 0..end {
-            let stored = parts.journal.read(seq)?;
-            match change_of(&stored, &parts.store) {
-                Ok(Some(change)) => {
-                    if let Err(e) = replayed.apply(seq, &change) {
-                        report
-                            .problems
-                            .push(format!("journal entry {seq} does not apply: {e}"));
-                    }
-                }
-                Ok(None) => replayed.skip(seq)?,
-                Err(e) => report.problems.push(e.to_string()),
+            if let Err(e) = replay_entry(&parts.journal, &parts.store, &replayed, seq) {
+                report
+                    .problems
+                    .push(format!("journal entry {seq} does not replay: {e}"));
             }
         }
         report.journal_entries = end;

@@ -48,13 +48,7 @@ impl Service {
         id: eakte_types::DokumentId,
         with_text: bool,
     ) -> Result<DocumentView, ServiceError> {
-        let dokument = self
-            .parts
-            .catalog
-            .dokument(id)?
-            .ok_or_else(|| ServiceError::NotFound {
-                what: format!("document {id}"),
-            })?;
+        let dokument = self.parts.dokument(id)?;
         let akte = match dokument.akte_id {
             Some(akte) => self.parts.catalog.akte(akte)?,
             None => None,
@@ -74,15 +68,9 @@ impl Service {
             .object("document", id.to_string())
             .detail("text", rendition.is_some()),
         )?;
-        let text = match rendition {
-            Some(blob) => {
-                let bytes = self.parts.store.get_bytes(&blob)?;
-                Some(serde_json::from_slice(&bytes).map_err(|e| {
-                    ServiceError::Corruption(format!("rendition {blob} does not decode: {e}"))
-                })?)
-            }
-            None => None,
-        };
+        let text = rendition
+            .map(|blob| self.parts.rendition(&blob))
+            .transpose()?;
         Ok(DocumentView {
             dokument,
             akte,

@@ -5,13 +5,14 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use eakte_catalog::{Catalog, Change};
+use eakte_catalog::{Catalog, Change, Dokument};
 use eakte_config::Config;
+use eakte_extract::Extraction;
 use eakte_extract::pool::{WorkerCommand, WorkerPool};
 use eakte_index::SearchIndex;
 use eakte_journal::{Actor, Journal, journal_dir};
 use eakte_store::FileStore;
-use eakte_types::{AkteId, DokumentId};
+use eakte_types::{AkteId, BlobId, DokumentId};
 use tracing::{info, warn};
 
 use crate::ServiceError;
@@ -40,20 +41,38 @@ pub(crate) struct Parts {
     /// Set when an index update failed: the index may lack something, so the index mark is not
     /// written at close and the next open re-indexes.
     pub(crate) index_incomplete: AtomicBool,
-    /// Set while a rebuild fills a fresh index: every unit is new, so it is added without
-    /// looking for an older copy.
-    pub(crate) fresh_index: AtomicBool,
 }
 
 impl Parts {
     /// (Re-)indexes a document after its change is durable. A failure does not undo or fail
     /// the change (the index is a view): it is logged, and the next open re-indexes.
     pub(crate) fn reindex(&self, id: DokumentId) {
-        let fresh = self.fresh_index.load(Ordering::SeqCst);
+        self.index_fresh_or_again(id, false);
+    }
+
+    /// As [`reindex`](Self::reindex); with `fresh` (a rebuild's new index) units are added
+    /// without looking for an older copy.
+    fn index_fresh_or_again(&self, id: DokumentId, fresh: bool) {
         if let Err(e) = indexing::index_document(self, id, fresh) {
             self.index_incomplete.store(true, Ordering::SeqCst);
             warn!(document = %id, error = %e, "cannot index a document; the next open re-indexes it");
         }
+    }
+
+    /// A document, or `NotFound`.
+    pub(crate) fn dokument(&self, id: DokumentId) -> Result<Dokument, ServiceError> {
+        self.catalog
+            .dokument(id)?
+            .ok_or_else(|| ServiceError::NotFound {
+                what: format!("document {id}"),
+            })
+    }
+
+    /// A stored extraction result (rendition), read and verified from the store.
+    pub(crate) fn rendition(&self, blob: &BlobId) -> Result<Extraction, ServiceError> {
+        let bytes = self.store.get_bytes(blob)?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| ServiceError::Corruption(format!("rendition {blob} does not decode: {e}")))
     }
 
     pub(crate) fn write_lock(&self) -> MutexGuard<'_, ()> {
@@ -145,17 +164,15 @@ impl Service {
             writing: Mutex::new(()),
             out_of_step: AtomicBool::new(false),
             index_incomplete: AtomicBool::new(false),
-            fresh_index: AtomicBool::new(fresh_index),
         });
         let index_from = read_index_mark(data);
         // The mark is removed while the service runs, so that a crash leaves none behind and
         // the next open re-indexes from the catalog's state at this open.
         remove_index_mark(data)?;
-        catch_up(&parts, index_from)?;
+        catch_up(&parts, index_from, fresh_index)?;
         if fresh_index {
             // The bulk load ends with one merged segment, which searches fastest.
             parts.index.force_merge()?;
-            parts.fresh_index.store(false, Ordering::SeqCst);
         }
         let queue = Queue::start(Arc::clone(&parts), pool);
         let pending = parts.catalog.pending_extractions()?;
@@ -218,11 +235,6 @@ impl Service {
         Ok(())
     }
 
-    /// The data directory.
-    pub fn data_dir(&self) -> &Path {
-        &self.parts.data
-    }
-
     /// The journal (for audit use cases of the same process).
     pub fn journal(&self) -> &Journal {
         &self.parts.journal
@@ -232,16 +244,12 @@ impl Service {
     pub fn catalog(&self) -> &Catalog {
         &self.parts.catalog
     }
-
-    /// The store, for reading originals.
-    pub fn store(&self) -> &FileStore {
-        &self.parts.store
-    }
 }
 
 /// Applies every journal entry the catalog has not seen, and re-indexes the documents that
-/// entries from `index_from` on touched (the index may have lost them in an unclean stop).
-fn catch_up(parts: &Parts, index_from: u64) -> Result<(), ServiceError> {
+/// entries from `index_from` on touched (the index may have lost them in an unclean stop);
+/// `fresh` when the index is new and every unit can be added without looking for a copy.
+fn catch_up(parts: &Parts, index_from: u64, fresh: bool) -> Result<(), ServiceError> {
     let size = parts.journal.size();
     let first = parts.catalog.next_seq().min(index_from);
     if first >= size {
@@ -255,27 +263,13 @@ fn catch_up(parts: &Parts, index_from: u64) -> Result<(), ServiceError> {
     let mut touched_docs: Vec<DokumentId> = Vec::new();
     let mut touched_akten: Vec<AkteId> = Vec::new();
     for seq in first..size {
-        let stored = parts.journal.read(seq)?;
-        match change_of(&stored, &parts.store)? {
-            Some(change) => {
-                parts
-                    .catalog
-                    .apply(seq, &change)
-                    .map_err(ServiceError::Catalog)?;
-                match &change {
-                    Change::DokumentFiled { dokument } => touched_docs.push(dokument.id),
-                    Change::VersionAdded { id, .. } | Change::ExtractionRecorded { id, .. } => {
-                        touched_docs.push(*id)
-                    }
-                    Change::AkteClosed { id, .. } => touched_akten.push(*id),
-                    _ => {}
-                }
+        match replay_entry(&parts.journal, &parts.store, &parts.catalog, seq)? {
+            Some(Change::DokumentFiled { dokument }) => touched_docs.push(dokument.id),
+            Some(Change::VersionAdded { id, .. } | Change::ExtractionRecorded { id, .. }) => {
+                touched_docs.push(id)
             }
-            None => {
-                if seq >= parts.catalog.next_seq() {
-                    parts.catalog.skip(seq)?;
-                }
-            }
+            Some(Change::AkteClosed { id, .. }) => touched_akten.push(id),
+            _ => {}
         }
     }
     for akte in touched_akten {
@@ -288,10 +282,30 @@ fn catch_up(parts: &Parts, index_from: u64) -> Result<(), ServiceError> {
     // One document that cannot be indexed (say, a damaged rendition) must not keep the records
     // from opening: it is logged, and the index mark stays unwritten so the next open tries again.
     for id in touched_docs {
-        parts.reindex(id);
+        parts.index_fresh_or_again(id, fresh);
     }
     parts.index.commit()?;
     Ok(())
+}
+
+/// Replays journal entry `seq` into `catalog`: a catalog change is applied (nothing happens
+/// when the catalog has it already), any other entry is recorded as seen. Returns the change.
+pub(crate) fn replay_entry(
+    journal: &Journal,
+    store: &FileStore,
+    catalog: &Catalog,
+    seq: u64,
+) -> Result<Option<Change>, ServiceError> {
+    let change = change_of(&journal.read(seq)?, store)?;
+    match &change {
+        // A refusal here means journal and catalog disagree: the system's trouble, not a
+        // caller's refusal.
+        Some(change) => {
+            catalog.apply(seq, change).map_err(ServiceError::Catalog)?;
+        }
+        None => catalog.skip(seq)?,
+    }
+    Ok(change)
 }
 
 fn read_index_mark(data: &Path) -> u64 {
@@ -310,10 +324,6 @@ fn remove_index_mark(data: &Path) -> Result<(), ServiceError> {
 }
 
 fn write_index_mark(data: &Path, seq: u64) -> Result<(), ServiceError> {
-    let path = data.join(INDEX_MARK);
-    let temp = data.join(format!("{INDEX_MARK}.tmp"));
-    std::fs::write(&temp, format!("{seq}\n"))
-        .and_then(|()| std::fs::File::open(&temp)?.sync_all())
-        .and_then(|()| std::fs::rename(&temp, &path))
-        .map_err(|e| ServiceError::io("cannot write the index mark", e))
+    eakte_segment::write_file_durably(&data.join(INDEX_MARK), format!("{seq}\n").as_bytes())
+        .map_err(|e| ServiceError::Internal(format!("cannot write the index mark: {e}")))
 }
