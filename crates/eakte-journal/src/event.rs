@@ -99,6 +99,24 @@ pub mod action {
     pub const SEARCH_EXECUTED: &str = "search.executed";
     /// An Akte was created.
     pub const AKTE_CREATED: &str = "akte.created";
+    /// A file plan was imported.
+    pub const PLAN_IMPORTED: &str = "plan.imported";
+    /// An Akte was closed (zdA).
+    pub const AKTE_CLOSED: &str = "akte.closed";
+    /// A domain date (such as "person moved away") was set on an Akte.
+    pub const AKTE_DATED: &str = "akte.dated";
+    /// An Akte's metadata and document list were read.
+    pub const AKTE_READ: &str = "akte.read";
+    /// A Vorgang was created.
+    pub const VORGANG_CREATED: &str = "vorgang.created";
+    /// A new version of a document was filed.
+    pub const DOCUMENT_VERSIONED: &str = "document.versioned";
+    /// Text extraction of a document version ended (with text or with a failure).
+    pub const DOCUMENT_EXTRACTED: &str = "document.extracted";
+    /// The whole catalog was printed (its canonical dump).
+    pub const CATALOG_DUMPED: &str = "catalog.dumped";
+    /// Store, journal and catalog were verified together.
+    pub const RECORDS_VERIFIED: &str = "records.verified";
     /// A legal hold was set.
     pub const HOLD_SET: &str = "hold.set";
     /// Authentication failed.

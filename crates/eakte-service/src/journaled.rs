@@ -3,31 +3,11 @@
 //! capture notes, file names) in the erasable payload.
 
 use eakte_catalog::{Change, FilePlan};
-use eakte_journal::{Actor, Entry, NewEvent, Outcome, PayloadState, StoredEvent};
+use eakte_journal::{Actor, Entry, NewEvent, Outcome, PayloadState, StoredEvent, action};
 use eakte_store::FileStore;
 use serde_json::{Map, Value};
 
 use crate::ServiceError;
-
-/// Action names of catalog changes; every entry with one of them is replayed into the catalog.
-pub mod action {
-    /// A file plan was imported.
-    pub const PLAN_IMPORTED: &str = "plan.imported";
-    /// An Akte was created.
-    pub const AKTE_CREATED: &str = "akte.created";
-    /// An Akte was closed (zdA).
-    pub const AKTE_CLOSED: &str = "akte.closed";
-    /// A domain date (such as "person moved away") was set on an Akte.
-    pub const AKTE_DATED: &str = "akte.dated";
-    /// A Vorgang was created.
-    pub const VORGANG_CREATED: &str = "vorgang.created";
-    /// A document was filed (its first version).
-    pub const DOCUMENT_FILED: &str = "document.filed";
-    /// A new version of a document was filed.
-    pub const DOCUMENT_VERSIONED: &str = "document.versioned";
-    /// Text extraction of a version ended (with text or with a failure).
-    pub const DOCUMENT_EXTRACTED: &str = "document.extracted";
-}
 
 /// The fields of a change that are personal data, as JSON pointers into the serialised change.
 /// They go to the payload, so that disposition can erase them while the journal still verifies.
@@ -55,7 +35,8 @@ fn action_of(change: &Change) -> &'static str {
     }
 }
 
-/// Whether an action name is a catalog change.
+/// Whether an action name is a catalog change: every entry with one is replayed into the
+/// catalog.
 pub fn is_catalog_action(name: &str) -> bool {
     matches!(
         name,

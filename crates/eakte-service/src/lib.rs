@@ -17,5 +17,5 @@ pub use demo::{DEMO_MANIFEST, DemoReport};
 pub use error::ServiceError;
 pub use filing::{FileRequest, Filed, NewAkte};
 pub use maintenance::VerifyReport;
-pub use reading::{AKTE_READ, DocumentView};
+pub use reading::DocumentView;
 pub use service::{Options, Service};

@@ -61,7 +61,7 @@ impl Service {
         self.parts.journal.append(
             eakte_journal::NewEvent::new(
                 actor.clone(),
-                "catalog.dumped",
+                eakte_journal::action::CATALOG_DUMPED,
                 eakte_journal::Outcome::Ok,
             )
             .detail("records", dump.lines().count()),

@@ -1,13 +1,10 @@
 //! Reading records: every read of an Akte's metadata is journaled before it is handed out.
 
 use eakte_catalog::{Akte, Dokument};
-use eakte_journal::{Actor, NewEvent, Outcome};
+use eakte_journal::{Actor, NewEvent, Outcome, action};
 use eakte_types::Aktenzeichen;
 
 use crate::{Service, ServiceError};
-
-/// The action of reading an Akte's metadata and document list.
-pub const AKTE_READ: &str = "akte.read";
 
 impl Service {
     /// An Akte with its documents; the read is journaled first (fail closed).
@@ -19,7 +16,7 @@ impl Service {
         let akte = self.akte(aktenzeichen)?;
         let documents = self.parts.catalog.dokumente_in(Some(akte.id))?;
         self.parts.journal.append(
-            NewEvent::new(actor.clone(), AKTE_READ, Outcome::Ok)
+            NewEvent::new(actor.clone(), action::AKTE_READ, Outcome::Ok)
                 .object("akte", akte.id.to_string())
                 .detail("documents", documents.len()),
         )?;
@@ -60,13 +57,9 @@ impl Service {
             _ => None,
         };
         self.parts.journal.append(
-            NewEvent::new(
-                actor.clone(),
-                eakte_journal::action::DOCUMENT_READ,
-                Outcome::Ok,
-            )
-            .object("document", id.to_string())
-            .detail("text", rendition.is_some()),
+            NewEvent::new(actor.clone(), action::DOCUMENT_READ, Outcome::Ok)
+                .object("document", id.to_string())
+                .detail("text", rendition.is_some()),
         )?;
         let text = rendition
             .map(|blob| self.parts.rendition(&blob))
