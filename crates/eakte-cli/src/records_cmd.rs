@@ -184,13 +184,11 @@ fn show_akte(
     }
     println!("documents        {}", documents.len());
     for dokument in &documents {
-        let latest = dokument.versions.last();
-        let text = match latest.map(|v| &v.extraction) {
-            Some(Extraction::Done { pages, .. }) => format!("{pages} page(s) of text"),
-            Some(Extraction::Pending) => "text pending".to_owned(),
-            Some(Extraction::Failed { code, .. }) => format!("no text ({code})"),
-            None => String::new(),
-        };
+        let text = dokument
+            .versions
+            .last()
+            .map(|v| text_state(&v.extraction))
+            .unwrap_or_default();
         println!(
             "  {}  {}  [{}; {}; {}]",
             dokument.id,
@@ -271,7 +269,7 @@ pub fn verify(data: &Path) -> Result<ExitCode, Failure> {
             };
             crate::journal_use::record(
                 service.journal(),
-                crate::journal_use::cli_event("records.verified", outcome)
+                crate::journal_use::cli_event(eakte_journal::action::RECORDS_VERIFIED, outcome)
                     .detail("blobs", report.blobs_checked)
                     .detail("catalog_records", report.catalog_records)
                     .detail("problems", report.problems.len()),
@@ -360,19 +358,10 @@ pub fn show_document(
         d.filed.format("%Y-%m-%d %H:%M:%S UTC")
     );
     for v in &d.versions {
-        let state = match &v.extraction {
-            Extraction::Done {
-                pages, language, ..
-            } => format!(
-                "{pages} page(s) of text{}",
-                language
-                    .as_deref()
-                    .map(|l| format!(", {l}"))
-                    .unwrap_or_default()
-            ),
-            Extraction::Pending => "text pending".to_owned(),
-            Extraction::Failed { code, message } => format!("no text: {message} ({code})"),
-        };
+        let mut state = text_state(&v.extraction);
+        if let Extraction::Failed { message, .. } = &v.extraction {
+            state = format!("{state}: {}", crate::search_cmd::printable(message));
+        }
         println!(
             "version {:<8} {}  {} bytes  sha256 {}  {state}",
             v.number, v.blob, v.size, v.sha256
@@ -385,4 +374,18 @@ pub fn show_document(
         }
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The state of a version's text, in a few words: pages and language, pending, or why none.
+fn text_state(extraction: &Extraction) -> String {
+    match extraction {
+        Extraction::Done {
+            pages, language, ..
+        } => match language {
+            Some(language) => format!("{pages} page(s) of text, {language}"),
+            None => format!("{pages} page(s) of text"),
+        },
+        Extraction::Pending => "text pending".to_owned(),
+        Extraction::Failed { code, .. } => format!("no text ({code})"),
+    }
 }
