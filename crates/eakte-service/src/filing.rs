@@ -9,12 +9,12 @@ use std::path::Path;
 
 use chrono::{Datelike, NaiveDate, Utc};
 use eakte_catalog::{
-    Akte, Capture, Change, Dokument, Extraction as ExtractionState, FilePlan, Refusal, Version,
+    Akte, Capture, Change, Dokument, Extraction as ExtractionState, FilePlan, Version,
 };
 use eakte_journal::Actor;
 use eakte_store::BlobStore;
 use eakte_types::{
-    AkteId, AkteStatus, Aktenzeichen, Confidentiality, DokumentId, PlanCode, Sha256Digest,
+    AkteId, AkteStatus, Aktenzeichen, BlobId, Confidentiality, DokumentId, PlanCode, Sha256Digest,
 };
 use sha2::{Digest, Sha256};
 use tracing::{info, instrument};
@@ -169,8 +169,7 @@ impl Service {
             None => None,
         };
         let akte_id = akte.as_ref().map(|a| a.id);
-        let metadata = std::fs::metadata(path)
-            .map_err(|e| ServiceError::input("unreadable", format!("cannot read the file: {e}")))?;
+        let metadata = std::fs::metadata(path).map_err(unreadable)?;
         if !metadata.is_file() {
             return Err(ServiceError::input(
                 "not_a_file",
@@ -187,24 +186,9 @@ impl Service {
                 ),
             ));
         }
-        let sha256 = sha256_of(path, limit)?;
+        let (blob, sha256) = digests_of(path, limit)?;
         if let Some(existing) = self.parts.catalog.find_by_sha256(akte_id, &sha256)? {
             return Ok(Filed::AlreadyFiled(existing));
-        }
-        if let Some(akte) = &akte
-            && akte.status == AkteStatus::Closed
-        {
-            // Refused before anything is stored, so a refused directory leaves no bytes behind.
-            return Err(Refusal::AkteClosed { id: akte.id }.into());
-        }
-        let mut file = std::fs::File::open(path)
-            .map_err(|e| ServiceError::input("unreadable", format!("cannot read the file: {e}")))?;
-        let put = self.parts.store.put(&mut file.by_ref().take(limit + 1))?;
-        if put.len > limit {
-            return Err(ServiceError::input(
-                "file_too_large",
-                format!("the file grew past the limit of {limit} bytes while it was read"),
-            ));
         }
         let title = match &request.title {
             Some(title) => required_text("title", title)?,
@@ -214,46 +198,58 @@ impl Service {
                 .unwrap_or_else(|| "Dokument".to_owned()),
         };
         let now = Utc::now();
-        let dokument = Dokument {
-            id: DokumentId::new_random(),
-            akte_id,
-            vorgang_id: None,
-            title,
-            doc_type: optional_text("type", request.doc_type.as_deref())?,
-            received: request.received,
-            sender: optional_text("sender", request.sender.as_deref())?,
-            capture: request.capture.clone(),
-            original_name: path.file_name().map(|n| n.to_string_lossy().into_owned()),
-            filed: now,
-            versions: vec![Version {
-                number: 1,
-                blob: put.id,
-                sha256: put.sha256,
-                size: put.len,
-                media_type: None,
+        let id = DokumentId::new_random();
+        let change = Change::DokumentFiled {
+            dokument: Dokument {
+                id,
+                akte_id,
+                vorgang_id: None,
+                title,
+                doc_type: optional_text("type", request.doc_type.as_deref())?,
+                received: request.received,
+                sender: optional_text("sender", request.sender.as_deref())?,
+                capture: request.capture.clone(),
+                original_name: path.file_name().map(|n| n.to_string_lossy().into_owned()),
                 filed: now,
-                extraction: ExtractionState::Pending,
-            }],
+                versions: vec![Version {
+                    number: 1,
+                    blob,
+                    sha256,
+                    size: metadata.len(),
+                    media_type: None,
+                    filed: now,
+                    extraction: ExtractionState::Pending,
+                }],
+            },
         };
+        // The whole change is checked (a closed or unknown Akte, …) before any byte is stored,
+        // so that a refused directory leaves nothing behind; commit_change checks it again
+        // under the write lock.
+        self.parts
+            .catalog
+            .try_check(&change)
+            .map_err(ServiceError::Catalog)??;
+        let mut file = std::fs::File::open(path).map_err(unreadable)?;
+        let put = self.parts.store.put(&mut file.by_ref().take(limit + 1))?;
+        if (put.id, put.len) != (blob, metadata.len()) {
+            return Err(ServiceError::input(
+                "file_changed",
+                "the file changed while it was being filed; file it again".to_owned(),
+            ));
+        }
         {
             let guard = self.parts.write_lock();
             // Checked again under the lock: two filings of the same bytes may have raced.
-            if let Some(existing) = self.parts.catalog.find_by_sha256(akte_id, &put.sha256)? {
+            if let Some(existing) = self.parts.catalog.find_by_sha256(akte_id, &sha256)? {
                 return Ok(Filed::AlreadyFiled(existing));
             }
-            self.parts.commit_change(
-                &guard,
-                actor,
-                &Change::DokumentFiled {
-                    dokument: dokument.clone(),
-                },
-            )?;
+            self.parts.commit_change(&guard, actor, &change)?;
         }
         crash_point("after-filing-ack");
         // The title and metadata are searchable at once; the text follows its extraction.
-        self.queue.push(dokument.id, 1);
-        self.parts.reindex(dokument.id);
-        Ok(Filed::New(dokument.id))
+        self.queue.push(id, 1);
+        self.parts.reindex(id);
+        Ok(Filed::New(id))
     }
 }
 
@@ -286,20 +282,28 @@ fn optional_text(field: &str, text: Option<&str>) -> Result<Option<String>, Serv
     text.map(|t| required_text(field, t)).transpose()
 }
 
-fn sha256_of(path: &Path, limit: u64) -> Result<Sha256Digest, ServiceError> {
-    let file = std::fs::File::open(path)
-        .map_err(|e| ServiceError::input("unreadable", format!("cannot read the file: {e}")))?;
-    let mut hasher = Sha256::new();
+fn unreadable(e: std::io::Error) -> ServiceError {
+    ServiceError::input("unreadable", format!("cannot read the file: {e}"))
+}
+
+/// The blob id (blake3, as the store computes it) and the SHA-256 of a file, in one read of at
+/// most `limit` + 1 bytes.
+fn digests_of(path: &Path, limit: u64) -> Result<(BlobId, Sha256Digest), ServiceError> {
+    let file = std::fs::File::open(path).map_err(unreadable)?;
     let mut reader = file.take(limit + 1);
+    let mut blake3 = blake3::Hasher::new();
+    let mut sha256 = Sha256::new();
     let mut buffer = vec![0u8; 1 << 16];
     loop {
-        let n = reader
-            .read(&mut buffer)
-            .map_err(|e| ServiceError::input("unreadable", format!("cannot read the file: {e}")))?;
+        let n = reader.read(&mut buffer).map_err(unreadable)?;
         if n == 0 {
             break;
         }
-        hasher.update(&buffer[..n]);
+        blake3.update(&buffer[..n]);
+        sha256.update(&buffer[..n]);
     }
-    Ok(Sha256Digest::from_bytes(hasher.finalize().into()))
+    Ok((
+        BlobId::from_bytes(*blake3.finalize().as_bytes()),
+        Sha256Digest::from_bytes(sha256.finalize().into()),
+    ))
 }
