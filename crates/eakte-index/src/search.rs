@@ -1,6 +1,8 @@
 //! Running a [`SearchRequest`]: limits, query and filters, collection of the top hits with
 //! the exact total, and the hits' stored fields and snippets.
 
+use std::cell::Cell;
+
 use eakte_types::{Aktenzeichen, DokumentId, PlanCode};
 use tantivy::collector::{Count, TopDocs};
 use tantivy::query::{BooleanQuery, ConstScoreQuery, Occur, Query};
@@ -45,6 +47,8 @@ pub(crate) fn search(
         fields: &shared.fields,
         analyzers: &shared.analyzers,
         searcher: &searcher,
+        expanded: Cell::new(0),
+        fuzzy: Cell::new(0),
     };
     let Some(query) = builder.query(&node)? else {
         return Err(IndexError::query("the query has no searchable words", 0));

@@ -12,8 +12,8 @@ use crate::query::parse::{Node, Scope, TextTerm};
 const WINDOW_BYTES: usize = 240;
 /// How much text before the first match a snippet shows.
 const LEAD_BYTES: usize = 60;
-/// Only this much of a document is searched for a passage; long texts get their snippet from
-/// the beginning, which keeps the cost of a page of hits bounded.
+/// Only this much of a document is searched for a passage, which keeps the cost of a page of
+/// hits bounded; when every match lies beyond it, the snippet is the title.
 const SCAN_BYTES: usize = 64 * 1024;
 
 /// A byte range `from..to` in a text.

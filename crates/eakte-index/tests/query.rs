@@ -117,6 +117,31 @@ fn prefix_and_fuzzy() {
         matches!(err, IndexError::Query { position: 0, .. }),
         "{err}"
     );
+    // Nine fuzzy words are one too many for a query.
+    let nine = vec!["Anmeldung~"; 9].join(" OR ");
+    let err = index.search(&SearchRequest::new(nine, 10)).unwrap_err();
+    assert!(matches!(err, IndexError::Query { .. }), "{err}");
+    assert!(err.to_string().contains("fuzzy"), "{err}");
+}
+
+#[test]
+fn the_prefixes_of_one_query_share_a_budget() {
+    // Five groups of 2,000 words each: every prefix alone is within its own limit, together
+    // they expand past the query's budget.
+    let text: Vec<String> = ["qa", "qb", "qc", "qd", "qe"]
+        .iter()
+        .flat_map(|p| (0..2000).map(move |n| format!("{p}{n:04}")))
+        .collect();
+    let (_dir, index) = index_with(&[doc("Wortliste", &text.join(" "))]);
+    assert_eq!(search(&index, "qa*").total, 1);
+    assert_eq!(search(&index, "qa* OR qb* OR qc* OR qd*").total, 1);
+    let err = index
+        .search(&SearchRequest::new("qa* OR qb* OR qc* OR qd* OR qe*", 10))
+        .unwrap_err();
+    assert!(
+        matches!(err, IndexError::Query { .. }) && err.to_string().contains("together"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -138,6 +163,27 @@ fn date_queries() {
 #[test]
 fn filters_restrict_without_changing_order() {
     let (_dir, index, docs) = corpus();
+    // A filter that keeps every hit leaves the scored order as it was.
+    let order = |filter: Filter| -> Vec<DokumentId> {
+        let mut r = SearchRequest::new("Anmeldung OR Reisepass OR Bescheid", 100);
+        r.filter = filter;
+        index
+            .search(&r)
+            .unwrap()
+            .hits
+            .iter()
+            .map(|h| h.document_id)
+            .collect()
+    };
+    let unfiltered = order(Filter::default());
+    assert!(unfiltered.len() >= 3, "{unfiltered:?}");
+    assert_eq!(
+        order(Filter {
+            max_confidentiality: Some(Confidentiality::Vertraulich),
+            ..Filter::default()
+        }),
+        unfiltered
+    );
     let with = |filter: Filter| {
         let mut r = SearchRequest::new("NOT zzzz", 100);
         r.filter = filter;

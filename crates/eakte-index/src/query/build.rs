@@ -1,5 +1,6 @@
 //! Turns a parsed query and a [`Filter`] into tantivy queries over the schema.
 
+use std::cell::Cell;
 use std::collections::BTreeSet;
 use std::ops::Bound;
 
@@ -29,6 +30,11 @@ const AZ_BOOST: f32 = 3.0;
 /// A prefix expanding to more distinct words than this is refused: it would make one query
 /// as expensive as scanning the index.
 pub(crate) const MAX_PREFIX_TERMS: usize = 2048;
+/// All prefixes of one query together expand to at most this many words, so that many short
+/// prefixes cannot add up to a scan of the index.
+pub(crate) const MAX_EXPANDED_TERMS: usize = 8192;
+/// Fuzzy words in one query at most: each walks the term dictionary with an automaton.
+pub(crate) const MAX_FUZZY_TERMS: usize = 8;
 
 type BoxQuery = Box<dyn Query>;
 
@@ -37,6 +43,10 @@ pub(crate) struct Builder<'a> {
     pub fields: &'a Fields,
     pub analyzers: &'a Analyzers,
     pub searcher: &'a Searcher,
+    /// Words prefixes of this query expanded to so far.
+    pub expanded: Cell<usize>,
+    /// Fuzzy words in this query so far.
+    pub fuzzy: Cell<usize>,
 }
 
 fn term(field: Field, text: &str, record: IndexRecordOption) -> BoxQuery {
@@ -196,6 +206,13 @@ impl Builder<'_> {
                         pos,
                     ));
                 }
+                self.fuzzy.set(self.fuzzy.get() + 1);
+                if self.fuzzy.get() > MAX_FUZZY_TERMS {
+                    return Err(IndexError::query(
+                        format!("a query may have at most {MAX_FUZZY_TERMS} fuzzy words"),
+                        pos,
+                    ));
+                }
                 let t = Term::from_field_text(self.fields.words, &folded);
                 Ok(Some(Box::new(FuzzyTermQuery::new(t, *distance, true))))
             }
@@ -301,6 +318,13 @@ impl Builder<'_> {
                     ));
                 }
             }
+        }
+        self.expanded.set(self.expanded.get() + found.len());
+        if self.expanded.get() > MAX_EXPANDED_TERMS {
+            return Err(IndexError::query(
+                "the prefixes of this query match too many words together; type more letters",
+                pos,
+            ));
         }
         let terms: Vec<Term> = found
             .iter()
