@@ -127,8 +127,8 @@ pub fn unique_token(n: u64) -> String {
 }
 
 /// Time-to-searchable under a steady ingest of `rate` documents per second for `seconds`: each
-/// document carries a unique token, and a second thread searches for every pending token about
-/// every 10 ms. `docs(i)` is the i-th document to ingest; its number must be new to the index.
+/// document carries a unique token; a second thread ingests while this one searches for every
+/// pending token about every 10 ms. `docs(i)` is the i-th document to ingest; its number must be new to the index.
 /// Returns the delay from each upsert to the first search that found it, and how
 /// many documents were never found within 30 s of the end.
 pub fn time_to_searchable(

@@ -30,8 +30,8 @@ enum Line<'a> {
 
 impl Catalog {
     /// The catalog's content as JSON lines: every imported plan by journal seq, the Akten by
-    /// Aktenzeichen, the Vorgänge and Dokumente by id, the Aktenzeichen counters, and the last
-    /// journal seq seen. Values are decoded and encoded again, so the text depends only on the
+    /// Aktenzeichen, the Vorgänge and Dokumente by id, and the Aktenzeichen counters (not the
+    /// journal position, which is no content). Values are decoded and encoded again, so the text depends only on the
     /// content, not on how sled stores it; a rebuilt catalog dumps the same bytes.
     pub fn dump(&self) -> Result<String, CatalogError> {
         let mut out = String::new();
