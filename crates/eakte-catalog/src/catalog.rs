@@ -179,17 +179,15 @@ impl Catalog {
                 year,
             })
         };
-        let number = highest.checked_add(1).ok_or_else(exhausted)?;
-        let az = Aktenzeichen::new(plan_code.clone(), number, year);
-        if check::aktenzeichen_valid(&az) {
-            Ok(az)
-        } else if (1000..=9999).contains(&year) {
-            Err(exhausted())
-        } else {
-            Err(CatalogError::Refused(Refusal::InvalidAktenzeichen {
-                aktenzeichen: az.to_string(),
-            }))
+        let number = highest.saturating_add(1);
+        if number > Aktenzeichen::MAX_NUMBER {
+            return Err(exhausted());
         }
+        Aktenzeichen::new(plan_code.clone(), number, year).map_err(|_| {
+            CatalogError::Refused(Refusal::InvalidAktenzeichen {
+                aktenzeichen: format!("{plan_code}-{number:04}/{year}"),
+            })
+        })
     }
 
     /// The Akte with this id.

@@ -123,7 +123,8 @@ pub enum Refusal {
         /// The Akte's plan code.
         plan_code: PlanCode,
     },
-    /// The Aktenzeichen has running number 0 or a year without four digits.
+    /// An Aktenzeichen was asked for a year without four digits (every `Aktenzeichen` value is
+    /// valid by construction; this is the refusal to make one).
     #[error("Aktenzeichen {aktenzeichen} is not valid (running number from 1, four-digit year)")]
     InvalidAktenzeichen {
         /// The Aktenzeichen as it would be written.

@@ -96,7 +96,7 @@ fn change_of(op: &Op, catalog: &Catalog, made: &mut Made) -> Option<Change> {
             let next = catalog.next_aktenzeichen(&code(CODES[c]), year).ok()?;
             let mut akte = akte(n, CODES[c], next.number() + bump);
             akte.aktenzeichen =
-                eakte_types::Aktenzeichen::new(code(CODES[c]), next.number() + bump, year);
+                eakte_types::Aktenzeichen::new(code(CODES[c]), next.number() + bump, year).ok()?;
             akte.created = time(day);
             Change::AkteCreated { akte }
         }

@@ -77,12 +77,22 @@ pub struct Aktenzeichen {
 }
 
 impl Aktenzeichen {
-    /// An Aktenzeichen from its parts; the running number starts at 1.
-    pub fn new(plan_code: PlanCode, number: u32, year: u16) -> Self {
-        Self {
-            plan_code,
-            number,
-            year,
+    /// The highest running number: nine digits.
+    pub const MAX_NUMBER: u32 = 999_999_999;
+
+    /// An Aktenzeichen from its parts: a running number from 1 to [`Self::MAX_NUMBER`] and a
+    /// four-digit year, so that every value prints as text that parses back to it.
+    pub fn new(plan_code: PlanCode, number: u32, year: u16) -> Result<Self, RecordParseError> {
+        if (1..=Self::MAX_NUMBER).contains(&number) && (1000..=9999).contains(&year) {
+            Ok(Self {
+                plan_code,
+                number,
+                year,
+            })
+        } else {
+            Err(RecordParseError::Aktenzeichen(format!(
+                "{plan_code}-{number:04}/{year}"
+            )))
         }
     }
 
@@ -121,16 +131,13 @@ impl FromStr for Aktenzeichen {
         if !digits(number, 4, 9) || !digits(year, 4, 4) {
             return Err(bad());
         }
-        let number: u32 = number.parse().map_err(|_| bad())?;
-        if number == 0 || (number < 10_000 && rest.find('/') != Some(4)) {
-            // `0042` is canonical; `00042` would be a second spelling of the same number.
+        let parsed: u32 = number.parse().map_err(|_| bad())?;
+        if format!("{parsed:04}") != number {
+            // `0042` is canonical; `00042` or `012345` would be a second spelling.
             return Err(bad());
         }
-        Ok(Self {
-            plan_code: code.parse().map_err(|_| bad())?,
-            number,
-            year: year.parse().map_err(|_| bad())?,
-        })
+        let plan_code = code.parse().map_err(|_| bad())?;
+        Self::new(plan_code, parsed, year.parse().map_err(|_| bad())?).map_err(|_| bad())
     }
 }
 
@@ -358,7 +365,7 @@ mod tests {
         assert_eq!(az.plan_code().as_str(), "33.10");
         assert_eq!((az.number(), az.year()), (42, 2026));
         assert_eq!(az.to_string(), "33.10-0042/2026");
-        let big = Aktenzeichen::new("32".parse().unwrap(), 123_456, 2030);
+        let big = Aktenzeichen::new("32".parse().unwrap(), 123_456, 2030).unwrap();
         assert_eq!(big.to_string(), "32-123456/2030");
         assert_eq!(big.to_string().parse::<Aktenzeichen>().unwrap(), big);
         let json = serde_json::to_string(&az).unwrap();
@@ -367,10 +374,22 @@ mod tests {
     }
 
     #[test]
+    fn aktenzeichen_parts_must_print_back() {
+        let code: PlanCode = "33.10".parse().unwrap();
+        assert!(Aktenzeichen::new(code.clone(), 0, 2026).is_err());
+        assert!(Aktenzeichen::new(code.clone(), Aktenzeichen::MAX_NUMBER + 1, 2026).is_err());
+        assert!(Aktenzeichen::new(code.clone(), 1, 999).is_err());
+        assert!(Aktenzeichen::new(code.clone(), 1, 20260).is_err());
+        let top = Aktenzeichen::new(code, Aktenzeichen::MAX_NUMBER, 9999).unwrap();
+        assert_eq!(top.to_string().parse::<Aktenzeichen>(), Ok(top));
+    }
+
+    #[test]
     fn aktenzeichen_refuses_other_spellings() {
         for bad in [
             "33.10-42/2026",
             "33.10-00042/2026",
+            "33.10-012345/2026",
             "33.10-0000/2026",
             "33.10-0042/26",
             "33.10/0042-2026",

@@ -113,7 +113,8 @@ impl Generator {
         let mut rng = self.rng(0x616b_7465, akte);
         let (plan, _) = PLAN_CODES[rng.random_range(0..PLAN_CODES.len())];
         let year = 2020 + akte % 7;
-        // Numbers count up within plan code and year, so that no two Akten share one.
+        // Akte n gets year n % 7 and number n / 7 + 1: no two Akten share number and year, so
+        // none share an Aktenzeichen, whatever their plan codes.
         let number = akte / 7 + 1;
         (format!("{plan}-{number:04}/{year}"), plan.to_owned())
     }

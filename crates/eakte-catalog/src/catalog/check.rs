@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use eakte_types::{AkteId, AkteStatus, Aktenzeichen, DokumentId};
+use eakte_types::{AkteId, AkteStatus, DokumentId};
 
 use super::store::{self, T, Writes};
 use super::{Catalog, StoredPlan};
@@ -40,12 +40,6 @@ impl From<CatalogError> for Stop {
 }
 
 type Step<V> = Result<V, Stop>;
-
-/// Whether an Aktenzeichen reads back as itself: running number from 1 with at most nine
-/// digits, four-digit year. Anything else could be stored but not parsed again.
-pub(super) fn aktenzeichen_valid(az: &Aktenzeichen) -> bool {
-    az.to_string().parse::<Aktenzeichen>().as_ref() == Ok(az)
-}
 
 fn is_domain_date_name(name: &str) -> bool {
     (1..=64).contains(&name.len())
@@ -139,12 +133,6 @@ impl Catalog {
             return Err(Refusal::AktenzeichenMismatch {
                 aktenzeichen: az.to_string(),
                 plan_code: akte.plan_code.clone(),
-            }
-            .into());
-        }
-        if !aktenzeichen_valid(az) {
-            return Err(Refusal::InvalidAktenzeichen {
-                aktenzeichen: az.to_string(),
             }
             .into());
         }

@@ -93,7 +93,7 @@ pub fn plan_imported(plan: FilePlan) -> Change {
 pub fn akte(n: u64, c: &str, number: u32) -> Akte {
     Akte {
         id: akte_id(n),
-        aktenzeichen: Aktenzeichen::new(code(c), number, 2026),
+        aktenzeichen: Aktenzeichen::new(code(c), number, 2026).unwrap(),
         plan_code: code(c),
         title: format!("Akte {n}"),
         unit: "33 Bürgeramt".into(),
