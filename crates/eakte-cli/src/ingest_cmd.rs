@@ -188,9 +188,7 @@ fn text_report(service: &Service, filed: &[(PathBuf, Filed)]) -> Result<TextRepo
         let Some(dokument) = service.catalog().dokument(id)? else {
             continue;
         };
-        if let Some(Extraction::Failed { code, .. }) =
-            dokument.versions.last().map(|v| &v.extraction)
-        {
+        if let Some(Extraction::Failed { code, .. }) = dokument.latest().map(|v| &v.extraction) {
             no_text.push((path.clone(), code.clone()));
         }
     }

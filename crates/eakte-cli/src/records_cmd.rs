@@ -185,8 +185,7 @@ fn show_akte(
     println!("documents        {}", documents.len());
     for dokument in &documents {
         let text = dokument
-            .versions
-            .last()
+            .latest()
             .map(|v| text_state(&v.extraction))
             .unwrap_or_default();
         println!(

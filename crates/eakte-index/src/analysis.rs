@@ -151,8 +151,7 @@ fn compound_dictionary() -> Vec<String> {
     entries
 }
 
-/// All analyzers the index uses, built once; cloning one is cheap.
-#[derive(Clone)]
+/// All analyzers the index uses, built once.
 pub(crate) struct Analyzers {
     german: TextAnalyzer,
     english: TextAnalyzer,

@@ -1,7 +1,7 @@
 //! The values going in and out of the index: documents, search requests, filters and hits.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use eakte_types::{AkteId, AkteStatus, Aktenzeichen, Confidentiality, DokumentId, PlanCode};
+use eakte_types::{AkteStatus, Aktenzeichen, Confidentiality, DokumentId, PlanCode};
 use serde::Serialize;
 
 /// One searchable unit: one version of one document with its page texts and the metadata
@@ -12,8 +12,6 @@ pub struct IndexDoc {
     pub document_id: DokumentId,
     /// Its version; each version is a separate unit.
     pub version: u32,
-    /// The Akte it is filed in, if any.
-    pub akte_id: Option<AkteId>,
     /// The Akte's file number; `None` means the document is in the inbox of unfiled documents.
     pub aktenzeichen: Option<Aktenzeichen>,
     /// The file plan unit of the Akte.

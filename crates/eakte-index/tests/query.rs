@@ -118,7 +118,7 @@ fn prefix_and_fuzzy() {
         "{err}"
     );
     // Nine fuzzy words are one too many for a query.
-    let nine = vec!["Anmeldung~"; 9].join(" OR ");
+    let nine = ["Anmeldung~"; 9].join(" OR ");
     let err = index.search(&SearchRequest::new(nine, 10)).unwrap_err();
     assert!(matches!(err, IndexError::Query { .. }), "{err}");
     assert!(err.to_string().contains("fuzzy"), "{err}");

@@ -157,7 +157,7 @@ fn extract_one(
     version: u32,
 ) -> Result<(), ServiceError> {
     let dokument = parts.dokument(id)?;
-    let Some(stored) = dokument.versions.iter().find(|v| v.number == version) else {
+    let Some(stored) = dokument.version(version) else {
         return Err(ServiceError::NotFound {
             what: format!("version {version} of document {id}"),
         });

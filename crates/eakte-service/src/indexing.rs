@@ -55,7 +55,6 @@ fn index_doc(
     IndexDoc {
         document_id: dokument.id,
         version,
-        akte_id: akte.map(|a| a.id),
         aktenzeichen: akte.map(|a| a.aktenzeichen.clone()),
         plan_code: akte.map(|a| a.plan_code.clone()),
         title: dokument.title.clone(),

@@ -50,7 +50,7 @@ impl Service {
             Some(akte) => self.parts.catalog.akte(akte)?,
             None => None,
         };
-        let rendition = match dokument.versions.last().map(|v| &v.extraction) {
+        let rendition = match dokument.latest().map(|v| &v.extraction) {
             Some(eakte_catalog::Extraction::Done { rendition, .. }) if with_text => {
                 Some(*rendition)
             }

@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use eakte_config::IndexConfig;
 use eakte_index::{Filter, IndexDoc, SearchIndex, SearchRequest, Sort};
-use eakte_types::{AkteId, AkteStatus, Confidentiality, DokumentId};
+use eakte_types::{AkteStatus, Confidentiality, DokumentId};
 
 use crate::corpus::{CorpusReader, Doc};
 use crate::fts::Answer;
@@ -26,7 +26,6 @@ pub fn index_doc(doc: &Doc) -> anyhow::Result<IndexDoc> {
     Ok(IndexDoc {
         document_id: uuid_of(doc.number, 1).parse::<DokumentId>()?,
         version: 1,
-        akte_id: Some(uuid_of(doc.akte, 2).parse::<AkteId>()?),
         aktenzeichen: Some(doc.aktenzeichen.parse()?),
         plan_code: Some(doc.plan_code.parse()?),
         title: doc.title.clone(),

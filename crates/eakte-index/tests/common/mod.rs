@@ -21,7 +21,6 @@ pub fn doc(title: &str, text: &str) -> IndexDoc {
     IndexDoc {
         document_id: DokumentId::new_random(),
         version: 1,
-        akte_id: None,
         aktenzeichen: Some("33.10-0042/2026".parse().unwrap()),
         plan_code: Some("33.10".parse().unwrap()),
         title: title.to_owned(),
