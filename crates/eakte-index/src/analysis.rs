@@ -33,25 +33,30 @@ const COMPOUND_PARTS: &str = include_str!("../data/compound_parts.txt");
 /// compound (`Geburts|urkunde`, `Bescheinigungen`) still decompose completely.
 const PART_ENDINGS: [&str; 8] = ["", "s", "es", "n", "en", "e", "er", "ern"];
 
-/// Replaces German umlauts and ß by their two-letter spellings, so that `Müller`, `Mueller`
-/// and `MUELLER` become the same word, and the long s of historical print (`ſ`, as in OCR of
-/// Fraktur and its transcriptions) by `s`. Returns `None` when nothing changes.
+/// The spelling of a German letter without umlaut or ß: `ä` → `ae`, `ß` → `ss`, and the long s
+/// of historical print (`ſ`, as in OCR of Fraktur and its transcriptions) → `s`; lowercase.
+fn spelt_out(c: char) -> Option<&'static str> {
+    match c {
+        'ä' | 'Ä' => Some("ae"),
+        'ö' | 'Ö' => Some("oe"),
+        'ü' | 'Ü' => Some("ue"),
+        'ß' | 'ẞ' => Some("ss"),
+        'ſ' => Some("s"),
+        _ => None,
+    }
+}
+
+/// Replaces German umlauts, ß and ſ by their spellings ([`spelt_out`]), so that `Müller`,
+/// `Mueller` and `MUELLER` become the same word. Returns `None` when nothing changes.
 pub(crate) fn fold_umlauts(text: &str) -> Option<String> {
-    if !text
-        .chars()
-        .any(|c| matches!(c, 'ä' | 'ö' | 'ü' | 'ß' | 'Ä' | 'Ö' | 'Ü' | 'ẞ' | 'ſ'))
-    {
+    if !text.chars().any(|c| spelt_out(c).is_some()) {
         return None;
     }
     let mut out = String::with_capacity(text.len() + 4);
     for c in text.chars() {
-        match c {
-            'ä' | 'Ä' => out.push_str("ae"),
-            'ö' | 'Ö' => out.push_str("oe"),
-            'ü' | 'Ü' => out.push_str("ue"),
-            'ß' | 'ẞ' => out.push_str("ss"),
-            'ſ' => out.push('s'),
-            other => out.push(other),
+        match spelt_out(c) {
+            Some(spelling) => out.push_str(spelling),
+            None => out.push(c),
         }
     }
     Some(out)
@@ -67,14 +72,10 @@ fn fold_word(word: &str, out: &mut String) -> bool {
         return true;
     }
     for c in word.chars().flat_map(char::to_lowercase) {
-        match c {
-            'ä' => out.push_str("ae"),
-            'ö' => out.push_str("oe"),
-            'ü' => out.push_str("ue"),
-            'ß' => out.push_str("ss"),
-            'ſ' => out.push('s'),
-            c if c.is_ascii() => out.push(c),
-            _ => return false,
+        match spelt_out(c) {
+            Some(spelling) => out.push_str(spelling),
+            None if c.is_ascii() => out.push(c),
+            None => return false,
         }
     }
     true

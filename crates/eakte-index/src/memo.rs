@@ -2,7 +2,6 @@
 //! splitting) made of each word it has seen, so that every distinct word is analysed once.
 
 use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use tantivy::tokenizer::{TextAnalyzer, Token, TokenFilter, TokenStream, Tokenizer};
 
@@ -11,46 +10,14 @@ use tantivy::tokenizer::{TextAnalyzer, Token, TokenFilter, TokenStream, Tokenize
 /// growing the memory without limit.
 const MAX_REMEMBERED_WORDS: usize = 200_000;
 
-/// Hashing of words for maps keyed by them.
-pub(crate) type WordHashing = BuildHasherDefault<WordHasher>;
+/// Hashing of words for maps keyed by them: FxHash (rustc-hash), since the standard SipHash
+/// cost as much as the rest of a lookup. It is not collision-resistant; a document crafted to
+/// collide could only slow the indexing of its own words, since lookups stay exact and the
+/// memory is bounded.
+pub(crate) type WordHashing = rustc_hash::FxBuildHasher;
 
 /// Remembered forms by word.
 type Memory = HashMap<String, Box<[String]>, WordHashing>;
-
-/// A fast hasher for short words (FNV-style multiply and xor, eight bytes at a time): the
-/// standard SipHash cost as much as the rest of a lookup. It is not collision-resistant; a
-/// document crafted to collide could only slow the indexing of its own words, since lookups
-/// stay exact and the memory is bounded.
-#[derive(Default)]
-pub(crate) struct WordHasher(u64);
-
-impl Hasher for WordHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        const PRIME: u64 = 0x0000_0100_0000_01b3;
-        let mut h = if self.0 == 0 {
-            0xcbf2_9ce4_8422_2325
-        } else {
-            self.0
-        };
-        let mut chunks = bytes.chunks_exact(8);
-        for chunk in &mut chunks {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            h = (h ^ u64::from_le_bytes(word)).wrapping_mul(PRIME);
-            h ^= h >> 29;
-        }
-        for &b in chunks.remainder() {
-            h = (h ^ u64::from(b)).wrapping_mul(PRIME);
-        }
-        self.0 = h;
-    }
-
-    fn finish(&self) -> u64 {
-        // The table uses the top bits for its control bytes; mixing spreads the low ones.
-        let h = self.0;
-        (h ^ (h >> 32)).wrapping_mul(0x9e37_79b9_7f4a_7c15)
-    }
-}
 
 /// Applies `words` (a raw tokenizer followed by per-word filters) to every token's text and
 /// remembers the result per word. Stemming was the larger part of indexing time, and natural

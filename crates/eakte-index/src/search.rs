@@ -27,7 +27,7 @@ fn check_limits(shared: &Shared, request: &SearchRequest) -> Result<(), IndexErr
         )));
     }
     let depth = request.offset.checked_add(request.limit);
-    if request.limit > config.max_results || depth.is_none_or(|d| d > config.max_results) {
+    if depth.is_none_or(|d| d > config.max_results) {
         return Err(IndexError::Limit(format!(
             "offset + limit must be at most {}",
             config.max_results
@@ -60,6 +60,13 @@ pub(crate) fn search(
     }
     let query = BooleanQuery::new(clauses);
     let (total, found) = collect(&searcher, &query, request)?;
+    if found.is_empty() {
+        // Nothing to highlight: the query words need not be analysed again.
+        return Ok(SearchResults {
+            total,
+            hits: Vec::new(),
+        });
+    }
     let highlighter = Highlighter::new(&node, &shared.analyzers);
     let hits = found
         .into_iter()

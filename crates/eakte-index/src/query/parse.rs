@@ -325,10 +325,12 @@ fn field(name: &str, value: Value, pos: usize, value_pos: usize) -> Result<Node,
         "unit" => Ok(Node::Keyword(KeywordField::Unit, plain(&value)?)),
         "lang" => Ok(Node::Keyword(KeywordField::Lang, plain(&value)?)),
         "status" => {
+            // The index spells a status as AkteStatus does, and unfiled documents `inbox`.
             let v = plain(&value)?.to_ascii_lowercase();
-            match v.as_str() {
-                "open" | "closed" | "inbox" => Ok(Node::Keyword(KeywordField::Status, v)),
-                _ => bad(format!("{v:?} is not a status (open, closed or inbox)")),
+            if v == crate::schema::INBOX || v.parse::<eakte_types::AkteStatus>().is_ok() {
+                Ok(Node::Keyword(KeywordField::Status, v))
+            } else {
+                bad(format!("{v:?} is not a status (open, closed or inbox)"))
             }
         }
         "conf" => match plain(&value)?.to_ascii_lowercase().parse() {
