@@ -41,3 +41,16 @@ pub fn machine() -> String {
         .unwrap_or_else(|| "unknown CPU".into());
     format!("nproc {cores}, {model}")
 }
+
+/// The shared corpus's `ground_truth_index.json`: file name (relative to the corpus) → its
+/// entry (kind, language, ground truths).
+pub fn ground_truth_index(
+    corpus: &Path,
+) -> anyhow::Result<serde_json::Map<String, serde_json::Value>> {
+    let path = corpus.join("ground_truth_index.json");
+    let bytes = std::fs::read(&path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+    match serde_json::from_slice(&bytes)? {
+        serde_json::Value::Object(index) => Ok(index),
+        _ => anyhow::bail!("{} is not a JSON object", path.display()),
+    }
+}

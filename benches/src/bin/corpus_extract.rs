@@ -169,12 +169,9 @@ fn main() -> anyhow::Result<()> {
     }
 
     // Accuracy against the tesseract command line on the same images.
-    let index: Value = serde_json::from_slice(
-        &std::fs::read(corpus.join("ground_truth_index.json"))
-            .context("ground_truth_index.json")?,
-    )?;
+    let index = eakte_benches::ground_truth_index(&corpus)?;
     let mut cases = Vec::new();
-    for (name, entry) in index.as_object().context("index is an object")? {
+    for (name, entry) in &index {
         let kind = entry["kind"].as_str().unwrap_or("");
         let image_or_scan = kind.starts_with("image")
             || kind.contains("scanned")

@@ -13,7 +13,6 @@
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::time::Instant;
 
 use anyhow::{Context, bail, ensure};
 use serde_json::Value;
@@ -40,23 +39,20 @@ fn main() -> anyhow::Result<()> {
     let eakte = eakte.context("--eakte PATH is required")?;
     let scratch = tempfile::tempdir()?;
     let data = data.unwrap_or_else(|| scratch.path().join("data"));
-    let index: Value = serde_json::from_slice(
-        &std::fs::read(corpus.join("ground_truth_index.json"))
-            .context("ground_truth_index.json")?,
-    )?;
-    let index = index.as_object().context("the index is an object")?;
+    let index = eakte_benches::ground_truth_index(&corpus)?;
+    println!("corpus-search: {}", eakte_benches::machine());
 
     // One ingest of everything.
-    let started = Instant::now();
-    let out = Command::new(&eakte)
-        .arg("--data")
-        .arg(&data)
-        .arg("ingest")
-        .arg(&corpus)
-        .env("EAKTE_EXTRACT_TIMEOUT_SECONDS", "120")
-        .output()
-        .context("run eakte ingest")?;
-    let ingest_time = started.elapsed();
+    let (out, ingest_time) = eakte_benches::time(|| {
+        Command::new(&eakte)
+            .arg("--data")
+            .arg(&data)
+            .arg("ingest")
+            .arg(&corpus)
+            .env("EAKTE_EXTRACT_TIMEOUT_SECONDS", "120")
+            .output()
+    });
+    let out = out.context("run eakte ingest")?;
     let stderr = String::from_utf8_lossy(&out.stderr);
     let summary = stderr.lines().rev().find(|l| l.starts_with("ingest:"));
     println!(
@@ -83,7 +79,7 @@ fn main() -> anyhow::Result<()> {
 
     // Ground-truth texts by file.
     let mut truths: BTreeMap<String, String> = BTreeMap::new();
-    for (name, entry) in index {
+    for (name, entry) in &index {
         if let Some(text) = truth_text(&corpus, entry)? {
             truths.insert(name.clone(), text);
         }
