@@ -6,7 +6,6 @@ use std::process::ExitCode;
 
 use anyhow::Context;
 use chrono::{DateTime, NaiveDate, Utc};
-use eakte_config::Config;
 use eakte_journal::export::export;
 use eakte_journal::verify::{VerifyReport, verify_export};
 use eakte_journal::{Checkpoint, Journal, Outcome, PayloadState, Query, action, parse_public_key};
@@ -15,7 +14,7 @@ use crate::cli::{AuditCommand, Failure, exit};
 use crate::journal_use::{cli_event, open_journal, record};
 
 fn journal(data: &Path) -> Result<Journal, Failure> {
-    let config = Config::load(data).context("cannot load the configuration")?;
+    let config = crate::service_use::config(data)?;
     open_journal(data, &config)
 }
 

@@ -8,7 +8,6 @@ use std::sync::Mutex;
 use std::sync::mpsc;
 
 use anyhow::Context;
-use eakte_config::Config;
 use eakte_extract::pool::{WorkerCommand, WorkerPool};
 use eakte_extract::{ExtractError, Extraction, PageSource};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -22,7 +21,7 @@ pub fn run(
     json: bool,
     lang: Option<&str>,
 ) -> Result<ExitCode, Failure> {
-    let mut config = Config::load(data).context("cannot load the configuration")?;
+    let mut config = crate::service_use::config(data)?;
     if let Some(lang) = lang {
         config.extract.languages = lang.to_owned();
         config

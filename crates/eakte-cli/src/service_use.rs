@@ -20,7 +20,7 @@ pub fn options() -> Result<Options, Failure> {
     })
 }
 
-/// The configuration of a data directory.
+/// The configuration of a data directory, for every command.
 pub fn config(data: &Path) -> Result<Config, Failure> {
     Ok(Config::load(data).context("cannot load the configuration")?)
 }

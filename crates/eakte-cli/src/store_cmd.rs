@@ -5,7 +5,6 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::Context;
-use eakte_config::Config;
 use eakte_journal::{Journal, Outcome, action};
 use eakte_store::{BlobId, BlobStore, FileStore, VerifyProblem, into_store_error};
 
@@ -14,7 +13,7 @@ use crate::journal_use::{cli_event, open_journal, record};
 
 /// Opens the journal first (a command that cannot be journaled does nothing), then the store.
 fn open_store(data: &Path) -> Result<(FileStore, Journal), Failure> {
-    let config = Config::load(data).context("cannot load the configuration")?;
+    let config = crate::service_use::config(data)?;
     let journal = open_journal(data, &config)?;
     Ok((
         FileStore::open(&data.join("store"), &config.store)?,
