@@ -273,21 +273,18 @@ impl Catalog {
             .collect()
     }
 
-    /// A document filed in that Akte (or the inbox) of which some version has this SHA-256, so
-    /// that an interrupted ingest can tell what it already filed.
+    /// The documents filed in that Akte (or the inbox) of which some version has this
+    /// SHA-256, so that an interrupted ingest can tell what it already filed.
     pub fn find_by_sha256(
         &self,
         akte: Option<AkteId>,
         sha256: &Sha256Digest,
-    ) -> Result<Option<DokumentId>, CatalogError> {
+    ) -> Result<Vec<DokumentId>, CatalogError> {
         let prefix = store::sha256_prefix(akte, sha256);
-        match self.tree(T::Sha256Docs).scan_prefix(&prefix).next() {
-            None => Ok(None),
-            Some(entry) => {
-                let (key, _) = entry?;
-                Ok(Some(store::id_at(&key, prefix.len(), "sha256_docs")?))
-            }
-        }
+        self.tree(T::Sha256Docs)
+            .scan_prefix(&prefix)
+            .map(|entry| store::id_at(&entry?.0, prefix.len(), "sha256_docs"))
+            .collect()
     }
 
     /// The versions whose text extraction is pending, by document id and version number.

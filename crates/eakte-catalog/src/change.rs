@@ -1,7 +1,7 @@
 //! The changes the service journals and then applies to the catalog.
 
 use chrono::NaiveDate;
-use eakte_types::{AkteId, BlobId, DokumentId};
+use eakte_types::{AkteId, BlobId, DokumentId, VorgangId};
 use serde::{Deserialize, Serialize};
 
 use crate::plan::FilePlan;
@@ -50,6 +50,15 @@ pub enum Change {
         /// The new document.
         dokument: Dokument,
     },
+    /// A document waiting in the inbox was filed into an Akte (and a Vorgang of it).
+    DokumentAssigned {
+        /// The document.
+        id: DokumentId,
+        /// The open Akte it now belongs to.
+        akte_id: AkteId,
+        /// The Vorgang of that Akte, if any.
+        vorgang_id: Option<VorgangId>,
+    },
     /// A new version of a document was filed.
     VersionAdded {
         /// The document.
@@ -78,6 +87,7 @@ impl Change {
             Self::AkteDomainDate { .. } => "akte_domain_date",
             Self::VorgangCreated { .. } => "vorgang_created",
             Self::DokumentFiled { .. } => "dokument_filed",
+            Self::DokumentAssigned { .. } => "dokument_assigned",
             Self::VersionAdded { .. } => "version_added",
             Self::ExtractionRecorded { .. } => "extraction_recorded",
         }

@@ -202,6 +202,12 @@ pub enum Refusal {
         /// The id.
         id: DokumentId,
     },
+    /// The document is filed in an Akte already, not waiting in the inbox.
+    #[error("document {id} is filed in an Akte already")]
+    NotInInbox {
+        /// The document.
+        id: DokumentId,
+    },
     /// No document has this id.
     #[error("document {id} does not exist")]
     UnknownDokument {

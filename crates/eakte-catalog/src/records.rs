@@ -56,6 +56,10 @@ pub struct Dokument {
     pub akte_id: Option<AkteId>,
     /// The Vorgang within the Akte, if any.
     pub vorgang_id: Option<VorgangId>,
+    /// The organisational unit whose inbox received it (uploads of scanning stations); its
+    /// Akte's unit governs once it is filed. Absent in entries written before inboxes had units.
+    #[serde(default)]
+    pub unit: Option<String>,
     /// The title.
     pub title: String,
     /// The kind of document (`Antrag`, `Bescheid`, …).
@@ -87,6 +91,12 @@ pub struct Capture {
     pub resolution_dpi: Option<u32>,
     /// The result of the quality check, as the station reports it.
     pub quality_check: Option<String>,
+    /// `bw`, `gray` or `colour`. Absent in entries written before the API took it.
+    #[serde(default)]
+    pub colour_mode: Option<String>,
+    /// The number of scanned pages the station counted.
+    #[serde(default)]
+    pub page_count: Option<u32>,
 }
 
 /// One version of a document: its original bytes in the store and their text extraction.

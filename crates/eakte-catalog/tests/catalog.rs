@@ -142,20 +142,20 @@ fn lookups_by_place_and_sha256() {
     }
     assert_eq!(
         catalog.find_by_sha256(Some(akte_id(1)), &sha(10)).unwrap(),
-        Some(dokument_id(1))
+        vec![dokument_id(1)]
     );
     assert_eq!(
         catalog.find_by_sha256(None, &sha(10)).unwrap(),
-        Some(dokument_id(2))
+        vec![dokument_id(2)]
     );
     assert_eq!(
         catalog.find_by_sha256(Some(akte_id(2)), &sha(10)).unwrap(),
-        None
+        vec![]
     );
     // Every version counts, not only the first.
     assert_eq!(
         catalog.find_by_sha256(Some(akte_id(2)), &sha(31)).unwrap(),
-        Some(dokument_id(3))
+        vec![dokument_id(3)]
     );
     let ids = |docs: Vec<eakte_catalog::Dokument>| docs.iter().map(|d| d.id).collect::<Vec<_>>();
     assert_eq!(

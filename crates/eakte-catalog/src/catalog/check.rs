@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use chrono::NaiveDate;
-use eakte_types::{AkteId, AkteStatus, DokumentId};
+use eakte_types::{AkteId, AkteStatus, DokumentId, VorgangId};
 
 use super::store::{self, T, Writes};
 use super::{Catalog, StoredPlan};
@@ -76,6 +76,11 @@ impl Catalog {
             Change::DokumentFiled { dokument } => {
                 self.dokument_filed(dokument, &mut prepared.writes)
             }
+            Change::DokumentAssigned {
+                id,
+                akte_id,
+                vorgang_id,
+            } => self.dokument_assigned(*id, *akte_id, *vorgang_id, &mut prepared.writes),
             Change::VersionAdded { id, version } => {
                 self.version_added(*id, version, &mut prepared.writes)
             }
@@ -254,15 +259,7 @@ impl Catalog {
             self.open_akte(akte)?;
         }
         if let Some(vorgang_id) = dokument.vorgang_id {
-            let vorgang = self
-                .vorgang(vorgang_id)?
-                .ok_or(Refusal::UnknownVorgang { id: vorgang_id })?;
-            if Some(vorgang.akte_id) != dokument.akte_id {
-                return Err(Refusal::VorgangNotInAkte {
-                    vorgang: vorgang_id,
-                }
-                .into());
-            }
+            self.vorgang_in(vorgang_id, dokument.akte_id)?;
         }
         writes.put(
             T::Dokumente,
@@ -273,6 +270,61 @@ impl Catalog {
         location.extend(store::id_key(id));
         writes.put(T::LocationDocs, location, b"");
         index_version(dokument, first, writes);
+        Ok(())
+    }
+
+    fn vorgang_in(&self, vorgang_id: VorgangId, akte: Option<AkteId>) -> Step<()> {
+        let vorgang = self
+            .vorgang(vorgang_id)?
+            .ok_or(Refusal::UnknownVorgang { id: vorgang_id })?;
+        if Some(vorgang.akte_id) != akte {
+            return Err(Refusal::VorgangNotInAkte {
+                vorgang: vorgang_id,
+            }
+            .into());
+        }
+        Ok(())
+    }
+
+    fn dokument_assigned(
+        &self,
+        id: DokumentId,
+        akte_id: AkteId,
+        vorgang_id: Option<VorgangId>,
+        writes: &mut Writes,
+    ) -> Step<()> {
+        let mut dokument = self.dokument(id)?.ok_or(Refusal::UnknownDokument { id })?;
+        if dokument.akte_id.is_some() {
+            return Err(Refusal::NotInInbox { id }.into());
+        }
+        self.open_akte(akte_id)?;
+        if let Some(vorgang_id) = vorgang_id {
+            self.vorgang_in(vorgang_id, Some(akte_id))?;
+        }
+        // The document moves from the inbox's lists to the Akte's.
+        let mut old_location = store::location_key(None);
+        old_location.extend(store::id_key(id));
+        writes.remove(T::LocationDocs, old_location);
+        for version in &dokument.versions {
+            let mut key = store::sha256_prefix(None, &version.sha256);
+            key.extend(store::id_key(id));
+            writes.remove(T::Sha256Docs, key);
+        }
+        dokument.akte_id = Some(akte_id);
+        dokument.vorgang_id = vorgang_id;
+        let mut location = store::location_key(Some(akte_id));
+        location.extend(store::id_key(id));
+        writes.put(T::LocationDocs, location, b"");
+        for version in &dokument.versions {
+            let mut key = store::sha256_prefix(Some(akte_id), &version.sha256);
+            key.extend(store::id_key(id));
+            writes.put(T::Sha256Docs, key, b"");
+        }
+        writes.put(
+            T::Dokumente,
+            store::id_key(id),
+            store::encode(&dokument, "document")?,
+        );
         Ok(())
     }
 

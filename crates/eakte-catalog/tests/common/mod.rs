@@ -137,6 +137,7 @@ pub fn dokument(n: u64, akte: Option<u64>, content: u8) -> Dokument {
         id: dokument_id(n),
         akte_id: akte.map(akte_id),
         vorgang_id: None,
+        unit: None,
         title: format!("Dokument {n}"),
         doc_type: Some("Antrag".into()),
         received: Some(date(4)),
