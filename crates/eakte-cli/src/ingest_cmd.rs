@@ -11,7 +11,7 @@ use eakte_types::{Aktenzeichen, DokumentId};
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::cli::{Failure, exit};
-use crate::journal_use::cli_actor;
+use crate::journal_use::cli_principal;
 use crate::service_use::{self, bad_argument, parse_date};
 
 /// Files every file under `paths`; exit 1 when any could not be filed.
@@ -32,14 +32,21 @@ pub fn run(
     let mut failures: Vec<(PathBuf, String)> = Vec::new();
     let files = collect(paths, &mut failures);
     let service = service_use::open(data)?;
-    if let Some(az) = &akte
-        && let Err(e) = service.akte(az)
-    {
-        service.close()?;
-        return Err(e.into());
+    if let Some(az) = &akte {
+        let found = service.catalog().akte_by_aktenzeichen(az);
+        if !matches!(found, Ok(Some(_))) {
+            service.close()?;
+            return Err(match found {
+                Err(e) => eakte_service::ServiceError::from(e).into(),
+                _ => eakte_service::ServiceError::NotFound {
+                    what: format!("Akte {az}"),
+                }
+                .into(),
+            });
+        }
     }
     let request = FileRequest {
-        akte,
+        akte: akte.map(Into::into),
         doc_type,
         received,
         ..FileRequest::default()
@@ -137,7 +144,7 @@ fn ingest(
     } else {
         ProgressBar::hidden()
     };
-    let actor = cli_actor();
+    let actor = cli_principal();
     let mut filed = Vec::new();
     for path in files {
         match service.file_document(&actor, path, request) {

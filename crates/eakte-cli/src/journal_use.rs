@@ -33,6 +33,12 @@ pub fn cli_actor() -> Actor {
     }
 }
 
+/// The command line's principal: the person at the terminal, with every right (whoever holds
+/// the data directory can read it anyway).
+pub fn cli_principal() -> eakte_service::Principal {
+    eakte_service::Principal::operator(cli_actor())
+}
+
 /// `uid:N` (the real uid) from `/proc/self/status`.
 fn uid_name() -> String {
     std::fs::read_to_string("/proc/self/status")

@@ -11,7 +11,7 @@ use eakte_types::{Aktenzeichen, Confidentiality, PlanCode};
 use serde_json::json;
 
 use crate::cli::{AkteCommand, Failure, PlanCommand, exit};
-use crate::journal_use::cli_actor;
+use crate::journal_use::cli_principal;
 use crate::service_use::{self, bad_argument, parse_date};
 
 /// `eakte plan show|import`.
@@ -26,7 +26,7 @@ pub fn plan(data: &Path, command: PlanCommand) -> Result<ExitCode, Failure> {
     let result = match (command, bytes) {
         (PlanCommand::Show { json }, _) => show_plan(&service, json),
         (PlanCommand::Import { .. }, Some(bytes)) => service
-            .import_plan(&cli_actor(), &bytes)
+            .import_plan(&cli_principal(), &bytes)
             .map_err(Failure::from)
             .map(|plan| {
                 println!(
@@ -110,7 +110,7 @@ pub fn akte(data: &Path, command: AkteCommand) -> Result<ExitCode, Failure> {
                 .map_err(|e: eakte_types::RecordParseError| bad_argument(e.to_string()))?;
             service = service_use::open(data)?;
             let akte = service.create_akte(
-                &cli_actor(),
+                &cli_principal(),
                 NewAkte {
                     plan_code,
                     title,
@@ -125,7 +125,7 @@ pub fn akte(data: &Path, command: AkteCommand) -> Result<ExitCode, Failure> {
             let az = parse_az(&aktenzeichen)?;
             let date = date.map(|d| parse_date("--date", &d)).transpose()?;
             service = service_use::open(data)?;
-            let akte = service.close_akte(&cli_actor(), &az, date);
+            let akte = service.close_akte(&cli_principal(), &az.into(), date);
             let akte = finish(service, akte)?;
             println!(
                 "{} closed on {}",
@@ -159,7 +159,8 @@ fn show_akte(
     az: &Aktenzeichen,
     as_json: bool,
 ) -> Result<(), eakte_service::ServiceError> {
-    let (akte, documents) = service.read_akte(&cli_actor(), az)?;
+    let view = service.read_akte(&cli_principal(), &az.clone().into())?;
+    let (akte, documents) = (view.akte, view.documents);
     if as_json {
         let value = json!({ "akte": akte, "documents": documents });
         println!("{value}");
@@ -206,7 +207,7 @@ fn show_akte(
 /// `eakte demo`.
 pub fn demo(data: &Path, dir: &Path) -> Result<ExitCode, Failure> {
     let service = service_use::open(data)?;
-    let report = service.demo(&cli_actor(), dir);
+    let report = service.demo(&cli_principal(), dir);
     let waited = report.is_ok().then(|| service.wait_idle());
     let report = finish(service, report)?;
     if let Some(waited) = waited {
@@ -312,7 +313,7 @@ pub fn verify(data: &Path) -> Result<ExitCode, Failure> {
 /// `eakte dump-catalog`.
 pub fn dump(data: &Path) -> Result<ExitCode, Failure> {
     let service = service_use::open(data)?;
-    let dump = service.catalog_dump(&cli_actor());
+    let dump = service.catalog_dump(&cli_principal());
     let dump = finish(service, dump)?;
     print!("{dump}");
     Ok(ExitCode::SUCCESS)
@@ -329,7 +330,7 @@ pub fn show_document(
         .parse()
         .map_err(|e: eakte_types::RecordParseError| bad_argument(e.to_string()))?;
     let service = service_use::open(data)?;
-    let view = service.read_document(&cli_actor(), id, text);
+    let view = service.read_document(&cli_principal(), id, text);
     let view = finish(service, view)?;
     if as_json {
         println!(

@@ -8,7 +8,7 @@ use anyhow::Context;
 use eakte_index::{Filter, SearchRequest, Sort};
 
 use crate::cli::{Failure, SearchArgs};
-use crate::journal_use::cli_actor;
+use crate::journal_use::cli_principal;
 use crate::service_use::{self, bad_argument, parse_date};
 
 /// Runs one search and prints the page of hits.
@@ -39,7 +39,7 @@ pub fn run(data: &Path, args: SearchArgs) -> Result<ExitCode, Failure> {
         offset: args.offset,
     };
     let service = service_use::open(data)?;
-    let result = service.search(&cli_actor(), &request);
+    let result = service.search(&cli_principal(), &request);
     service.close()?;
     let results = result?;
     let mut out = std::io::stdout().lock();

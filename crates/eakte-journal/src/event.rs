@@ -117,6 +117,16 @@ pub mod action {
     pub const CATALOG_DUMPED: &str = "catalog.dumped";
     /// Store, journal and catalog were verified together.
     pub const RECORDS_VERIFIED: &str = "records.verified";
+    /// A document in the inbox was filed into an Akte.
+    pub const DOCUMENT_ASSIGNED: &str = "document.assigned";
+    /// The documents waiting in inboxes were listed.
+    pub const INBOX_LISTED: &str = "inbox.listed";
+    /// Akten were listed.
+    pub const AKTEN_LISTED: &str = "akten.listed";
+    /// An API token was created.
+    pub const TOKEN_CREATED: &str = "token.created";
+    /// An API token was revoked.
+    pub const TOKEN_REVOKED: &str = "token.revoked";
     /// A legal hold was set.
     pub const HOLD_SET: &str = "hold.set";
     /// Authentication failed.

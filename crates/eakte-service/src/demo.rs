@@ -3,8 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::Principal;
 use chrono::NaiveDate;
-use eakte_journal::Actor;
 use eakte_types::{Confidentiality, PlanCode};
 use serde::Deserialize;
 
@@ -46,6 +46,8 @@ struct DemoDocument {
     doc_type: Option<String>,
     received: Option<NaiveDate>,
     sender: Option<String>,
+    /// The unit whose inbox receives a document of the inbox.
+    unit: Option<String>,
 }
 
 /// What `demo` did.
@@ -65,7 +67,8 @@ impl Service {
     /// Sets up the demo: imports the plan when there is none, creates the Akten that do not
     /// exist yet, and files the documents (already filed ones are skipped), so that running it
     /// again changes nothing.
-    pub fn demo(&self, actor: &Actor, dir: &Path) -> Result<DemoReport, ServiceError> {
+    pub fn demo(&self, who: &Principal, dir: &Path) -> Result<DemoReport, ServiceError> {
+        self.require(who, crate::Right::Maintain)?;
         let manifest_path = dir.join(DEMO_MANIFEST);
         let text = std::fs::read(&manifest_path).map_err(|e| {
             ServiceError::input(
@@ -88,7 +91,7 @@ impl Service {
                     format!("cannot read {}: {e}", plan_path.display()),
                 )
             })?;
-            self.import_plan(actor, &bytes)?;
+            self.import_plan(who, &bytes)?;
             report.plan_imported = true;
         }
         let existing = self.parts.catalog.akten()?;
@@ -101,7 +104,7 @@ impl Service {
                 None => {
                     report.akten_created += 1;
                     self.create_akte(
-                        actor,
+                        who,
                         NewAkte {
                             plan_code: demo_akte.plan.clone(),
                             title: demo_akte.title.clone(),
@@ -112,15 +115,15 @@ impl Service {
                 }
             };
             for document in &demo_akte.documents {
-                let filed = self.file_demo_document(actor, dir, document, Some(&akte))?;
+                let filed = self.file_demo_document(who, dir, document, Some(&akte))?;
                 count(&mut report, filed);
             }
             if demo_akte.closed && akte.closed_on.is_none() {
-                self.close_akte(actor, &akte.aktenzeichen, None)?;
+                self.close_akte(who, &akte.aktenzeichen.clone().into(), None)?;
             }
         }
         for document in &manifest.inbox {
-            let filed = self.file_demo_document(actor, dir, document, None)?;
+            let filed = self.file_demo_document(who, dir, document, None)?;
             count(&mut report, filed);
         }
         Ok(report)
@@ -128,21 +131,23 @@ impl Service {
 
     fn file_demo_document(
         &self,
-        actor: &Actor,
+        who: &Principal,
         dir: &Path,
         document: &DemoDocument,
         akte: Option<&eakte_catalog::Akte>,
     ) -> Result<Filed, ServiceError> {
         self.file_document(
-            actor,
+            who,
             &dir.join(&document.file),
             &FileRequest {
-                akte: akte.map(|a| a.aktenzeichen.clone()),
+                akte: akte.map(|a| a.aktenzeichen.clone().into()),
                 title: Some(document.title.clone()),
                 doc_type: document.doc_type.clone(),
                 received: document.received,
                 sender: document.sender.clone(),
                 capture: None,
+                unit: document.unit.clone(),
+                ..FileRequest::default()
             },
         )
     }

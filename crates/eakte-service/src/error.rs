@@ -26,6 +26,15 @@ pub enum ServiceError {
         /// What was looked for, such as `Akte 33.10-0042/2026`.
         what: String,
     },
+    /// The caller's role never has this right (HTTP 403); nothing was done.
+    #[error("your role may not {right}")]
+    Forbidden {
+        /// The right that was missing, such as `read_content`.
+        right: &'static str,
+    },
+    /// The request carries no valid token (HTTP 401); the failure is journaled.
+    #[error("authentication required: a valid bearer token")]
+    Unauthenticated(crate::tokens::AuthFailure),
     /// A bad search query or search limits.
     #[error("{0}")]
     Query(IndexError),
@@ -64,6 +73,8 @@ impl ServiceError {
             Self::Refused(refusal) => refusal_code(refusal),
             Self::Input { code, .. } => code,
             Self::NotFound { .. } => "not_found",
+            Self::Forbidden { .. } => "forbidden",
+            Self::Unauthenticated(_) => "unauthenticated",
             Self::Query(IndexError::Limit(_)) => "limit",
             Self::Query(IndexError::Filter(_)) => "bad_filter",
             Self::Query(_) => "bad_query",
@@ -81,7 +92,12 @@ impl ServiceError {
     pub fn is_caller_error(&self) -> bool {
         matches!(
             self,
-            Self::Refused(_) | Self::Input { .. } | Self::NotFound { .. } | Self::Query(_)
+            Self::Refused(_)
+                | Self::Input { .. }
+                | Self::NotFound { .. }
+                | Self::Query(_)
+                | Self::Forbidden { .. }
+                | Self::Unauthenticated(_)
         )
     }
 
@@ -92,7 +108,8 @@ impl ServiceError {
         }
     }
 
-    pub(crate) fn input(code: &'static str, message: impl Into<String>) -> Self {
+    /// A refusal of unusable input with a stable code.
+    pub fn input(code: &'static str, message: impl Into<String>) -> Self {
         Self::Input {
             code,
             message: message.into(),
@@ -144,6 +161,7 @@ fn refusal_code(refusal: &Refusal) -> &'static str {
         Refusal::BadDomainDateName { .. } => "bad_domain_date",
         Refusal::VorgangNotInAkte { .. } => "vorgang_not_in_akte",
         Refusal::VersionNotNext { .. } => "version_not_next",
+        Refusal::NotInInbox { .. } => "not_in_inbox",
         Refusal::CatalogUnavailable { .. } => "catalog_unavailable",
     }
 }

@@ -30,6 +30,7 @@ fn action_of(change: &Change) -> &'static str {
         Change::AkteDomainDate { .. } => action::AKTE_DATED,
         Change::VorgangCreated { .. } => action::VORGANG_CREATED,
         Change::DokumentFiled { .. } => action::DOCUMENT_FILED,
+        Change::DokumentAssigned { .. } => action::DOCUMENT_ASSIGNED,
         Change::VersionAdded { .. } => action::DOCUMENT_VERSIONED,
         Change::ExtractionRecorded { .. } => action::DOCUMENT_EXTRACTED,
     }
@@ -46,6 +47,7 @@ pub fn is_catalog_action(name: &str) -> bool {
             | action::AKTE_DATED
             | action::VORGANG_CREATED
             | action::DOCUMENT_FILED
+            | action::DOCUMENT_ASSIGNED
             | action::DOCUMENT_VERSIONED
             | action::DOCUMENT_EXTRACTED
     )
@@ -73,6 +75,17 @@ fn objects_of(change: &Change) -> Vec<(&'static str, String)> {
                     .iter()
                     .map(|v| ("blob", v.blob.to_string())),
             );
+            objects
+        }
+        Change::DokumentAssigned {
+            id,
+            akte_id,
+            vorgang_id,
+        } => {
+            let mut objects = vec![("document", id.to_string()), ("akte", akte_id.to_string())];
+            if let Some(vorgang) = vorgang_id {
+                objects.push(("vorgang", vorgang.to_string()));
+            }
             objects
         }
         Change::VersionAdded { id, version } => vec![
@@ -193,6 +206,7 @@ mod tests {
                 id: DokumentId::new_random(),
                 akte_id: None,
                 vorgang_id: None,
+                unit: None,
                 title: "Meldebescheinigung Jürgen Müller".into(),
                 doc_type: Some("Meldebescheinigung".into()),
                 received: None,
@@ -203,6 +217,8 @@ mod tests {
                     scanned_at: Some(now),
                     resolution_dpi: Some(300),
                     quality_check: Some("ok".into()),
+                    colour_mode: None,
+                    page_count: None,
                 }),
                 original_name: Some("mueller-juergen.pdf".into()),
                 filed: now,

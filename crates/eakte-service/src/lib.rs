@@ -2,6 +2,8 @@
 //! extraction and index. Every change is checked, journaled (durably), then applied to the
 //! catalog; the catalog and the index are views that [`Service::rebuild`] recreates.
 
+pub mod access;
+mod audit;
 mod demo;
 mod error;
 mod extraction;
@@ -12,10 +14,12 @@ mod maintenance;
 mod reading;
 mod search;
 mod service;
+pub mod tokens;
 
+pub use access::{Principal, Right, Role};
 pub use demo::{DEMO_MANIFEST, DemoReport};
 pub use error::ServiceError;
-pub use filing::{FileRequest, Filed, NewAkte};
+pub use filing::{AkteKey, AktenFilter, FileRequest, Filed, NewAkte};
 pub use maintenance::VerifyReport;
 pub use reading::DocumentView;
 pub use service::{Options, Service};

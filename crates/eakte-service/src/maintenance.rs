@@ -56,11 +56,12 @@ impl Service {
 
     /// The catalog's canonical dump (identical before and after a rebuild); journaled as
     /// `catalog.dumped`, since it shows every record.
-    pub fn catalog_dump(&self, actor: &eakte_journal::Actor) -> Result<String, ServiceError> {
+    pub fn catalog_dump(&self, who: &crate::Principal) -> Result<String, ServiceError> {
+        self.require(who, crate::Right::Maintain)?;
         let dump = self.parts.catalog.dump()?;
         self.parts.journal.append(
             eakte_journal::NewEvent::new(
-                actor.clone(),
+                who.actor(),
                 eakte_journal::action::CATALOG_DUMPED,
                 eakte_journal::Outcome::Ok,
             )

@@ -1,26 +1,42 @@
-//! Reading records: every read of an Akte's metadata is journaled before it is handed out.
+//! Reading records: every read is checked against the caller's reach and journaled before
+//! anything is handed out (fail closed).
 
-use eakte_catalog::{Akte, Dokument};
-use eakte_journal::{Actor, NewEvent, Outcome, action};
-use eakte_types::Aktenzeichen;
+use eakte_catalog::{Akte, Dokument, Version, Vorgang};
+use eakte_journal::{NewEvent, Outcome, action};
+use eakte_store::BlobReader;
+use eakte_types::DokumentId;
 
-use crate::{Service, ServiceError};
+use crate::access::{Principal, Right};
+use crate::{AkteKey, Service, ServiceError};
+
+/// An Akte as shown to a reader: its record, its Vorgänge and its documents.
+#[derive(Debug, Clone)]
+pub struct AkteView {
+    /// The Akte.
+    pub akte: Akte,
+    /// Its Vorgänge.
+    pub vorgaenge: Vec<Vorgang>,
+    /// Its documents.
+    pub documents: Vec<Dokument>,
+}
 
 impl Service {
-    /// An Akte with its documents; the read is journaled first (fail closed).
-    pub fn read_akte(
-        &self,
-        actor: &Actor,
-        aktenzeichen: &Aktenzeichen,
-    ) -> Result<(Akte, Vec<Dokument>), ServiceError> {
-        let akte = self.akte(aktenzeichen)?;
+    /// An Akte with its Vorgänge and documents (metadata only).
+    pub fn read_akte(&self, who: &Principal, key: &AkteKey) -> Result<AkteView, ServiceError> {
+        self.require(who, Right::ReadMetadata)?;
+        let akte = self.reachable_akte(who, Right::ReadMetadata, key)?;
         let documents = self.parts.catalog.dokumente_in(Some(akte.id))?;
+        let vorgaenge = self.parts.catalog.vorgaenge(akte.id)?;
         self.parts.journal.append(
-            NewEvent::new(actor.clone(), action::AKTE_READ, Outcome::Ok)
+            NewEvent::new(who.actor(), action::AKTE_READ, Outcome::Ok)
                 .object("akte", akte.id.to_string())
                 .detail("documents", documents.len()),
         )?;
-        Ok((akte, documents))
+        Ok(AkteView {
+            akte,
+            vorgaenge,
+            documents,
+        })
     }
 }
 
@@ -36,20 +52,33 @@ pub struct DocumentView {
     pub text: Option<eakte_extract::Extraction>,
 }
 
+/// The original bytes of one version, ready to stream.
+pub struct Content {
+    /// The document.
+    pub dokument: Dokument,
+    /// The version whose bytes these are.
+    pub version: Version,
+    /// The verified bytes.
+    pub reader: BlobReader,
+}
+
 impl Service {
     /// A document with its Akte and, when `with_text`, the extracted text of its latest
-    /// version; the read (`document.read`) is journaled before anything is handed out.
+    /// version; the read (`document.read`) is journaled before anything is handed out. The text
+    /// needs the right to read content; the metadata the right to read metadata.
     pub fn read_document(
         &self,
-        actor: &Actor,
-        id: eakte_types::DokumentId,
+        who: &Principal,
+        id: DokumentId,
         with_text: bool,
     ) -> Result<DocumentView, ServiceError> {
-        let dokument = self.parts.dokument(id)?;
-        let akte = match dokument.akte_id {
-            Some(akte) => self.parts.catalog.akte(akte)?,
-            None => None,
+        let right = if with_text {
+            Right::ReadContent
+        } else {
+            Right::ReadMetadata
         };
+        self.require(who, right)?;
+        let (dokument, akte) = self.reachable_document(who, right, id)?;
         let rendition = match dokument.latest().map(|v| &v.extraction) {
             Some(eakte_catalog::Extraction::Done { rendition, .. }) if with_text => {
                 Some(*rendition)
@@ -57,7 +86,7 @@ impl Service {
             _ => None,
         };
         self.parts.journal.append(
-            NewEvent::new(actor.clone(), action::DOCUMENT_READ, Outcome::Ok)
+            NewEvent::new(who.actor(), action::DOCUMENT_READ, Outcome::Ok)
                 .object("document", id.to_string())
                 .detail("text", rendition.is_some()),
         )?;
@@ -68,6 +97,39 @@ impl Service {
             dokument,
             akte,
             text,
+        })
+    }
+
+    /// The original bytes of a version (the latest when `version` is `None`), journaled as
+    /// `document.downloaded` before the first byte is handed out.
+    pub fn document_content(
+        &self,
+        who: &Principal,
+        id: DokumentId,
+        version: Option<u32>,
+    ) -> Result<Content, ServiceError> {
+        self.require(who, Right::ReadContent)?;
+        let (dokument, _) = self.reachable_document(who, Right::ReadContent, id)?;
+        let found = match version {
+            Some(number) => dokument.version(number),
+            None => dokument.latest(),
+        };
+        let Some(version) = found.cloned() else {
+            return Err(ServiceError::NotFound {
+                what: format!("version {} of document {id}", version.unwrap_or(0)),
+            });
+        };
+        let reader = self.parts.store.open_blob(&version.blob)?;
+        self.parts.journal.append(
+            NewEvent::new(who.actor(), action::DOCUMENT_DOWNLOADED, Outcome::Ok)
+                .object("document", id.to_string())
+                .object("blob", version.blob.to_string())
+                .detail("version", version.number),
+        )?;
+        Ok(Content {
+            dokument,
+            version,
+            reader,
         })
     }
 }

@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
-use eakte_catalog::{Catalog, Change, Dokument};
+use eakte_catalog::{Akte, Catalog, Change, Dokument};
 use eakte_config::Config;
 use eakte_extract::Extraction;
 use eakte_extract::pool::{WorkerCommand, WorkerPool};
@@ -15,10 +15,11 @@ use eakte_store::FileStore;
 use eakte_types::{AkteId, BlobId, DokumentId};
 use tracing::{info, warn};
 
-use crate::ServiceError;
 use crate::extraction::Queue;
 use crate::indexing;
 use crate::journaled::{change_of, event_of};
+use crate::tokens::Tokens;
+use crate::{AkteKey, ServiceError};
 
 /// The file beside the index that names the first journal entry whose effects the index may
 /// lack: written after a complete commit of the index at close, removed while the service runs.
@@ -66,6 +67,18 @@ impl Parts {
             .ok_or_else(|| ServiceError::NotFound {
                 what: format!("document {id}"),
             })
+    }
+
+    /// An Akte, or `NotFound` (for the service's own lookups; callers go through
+    /// `Service::reachable_akte`).
+    pub(crate) fn akte(&self, key: &AkteKey) -> Result<Akte, ServiceError> {
+        let akte = match key {
+            AkteKey::Id(id) => self.catalog.akte(*id)?,
+            AkteKey::Aktenzeichen(az) => self.catalog.akte_by_aktenzeichen(az)?,
+        };
+        akte.ok_or_else(|| ServiceError::NotFound {
+            what: format!("Akte {key}"),
+        })
     }
 
     /// A stored extraction result (rendition), read and verified from the store.
@@ -118,6 +131,7 @@ pub struct Options {
 /// The eakte service over one data directory: every use case goes through it.
 pub struct Service {
     pub(crate) parts: Arc<Parts>,
+    pub(crate) tokens: Tokens,
     pub(crate) queue: Queue,
     resumed: usize,
 }
@@ -144,6 +158,7 @@ impl Service {
         let journal = Journal::open(&journal_dir(data), &config.journal)?;
         let store = FileStore::open(&data.join("store"), &config.store)?;
         let catalog = Catalog::open(&data.join("catalog"))?;
+        let tokens = Tokens::open(data)?;
         let index = if fresh_index {
             SearchIndex::open_bulk(&data.join("index"), &config.index)?
         } else {
@@ -184,6 +199,7 @@ impl Service {
             queue.push(id, version);
         }
         Ok(Self {
+            tokens,
             parts,
             queue,
             resumed,
