@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use eakte_store::StoreError;
 
-use crate::{audit_cmd, extract_cmd, ingest_cmd, records_cmd, search_cmd, store_cmd};
+use crate::{audit_cmd, extract_cmd, ingest_cmd, records_cmd, search_cmd, store_cmd, token_cmd};
 
 /// eakte: an electronic records system for German public administration.
 #[derive(Debug, Parser)]
@@ -86,6 +86,10 @@ pub enum Command {
         #[arg(long, default_value = "fixtures/demo")]
         dir: PathBuf,
     },
+    /// API tokens: create (the token is printed once), list, revoke. The data directory must
+    /// not be in use by a running server.
+    #[command(subcommand)]
+    Token(TokenCommand),
     /// Deletes the catalog and the index and recreates them from the journal and the store.
     Rebuild,
     /// Checks store, journal and catalog together: every stored byte, every referenced blob,
@@ -129,6 +133,37 @@ pub struct SearchArgs {
     /// JSON: `{"total": N, "hits": [...]}`.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `eakte token …`
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Creates a token and prints it once (only its SHA-256 is kept), then its id on stderr.
+    Create {
+        /// The user id the token acts for (1–64 of a-z, A-Z, 0-9, '.', '_', '-').
+        #[arg(long)]
+        user: String,
+        /// scanner, clerk, records_manager, auditor or admin.
+        #[arg(long)]
+        role: String,
+        /// An organisational unit it acts for (repeat for several; scanners and clerks need one).
+        #[arg(long = "unit")]
+        units: Vec<String>,
+        /// offen, nfd or vertraulich.
+        #[arg(long, default_value = "offen")]
+        clearance: String,
+    },
+    /// Lists every token: id, user, role, clearance, units, created, revoked.
+    List {
+        /// As JSON (the stored records, without secrets).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revokes a token for good.
+    Revoke {
+        /// The token's id (16 hex digits, shown by `create` and `list`).
+        id: String,
+    },
 }
 
 /// `eakte plan …`
@@ -367,6 +402,7 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         ),
         Command::Search(search) => search_cmd::run(&args.data, search),
         Command::Demo { dir } => records_cmd::demo(&args.data, &dir),
+        Command::Token(command) => token_cmd::run(&args.data, command),
         Command::Rebuild => records_cmd::rebuild(&args.data),
         Command::Verify => records_cmd::verify(&args.data),
         Command::DumpCatalog => records_cmd::dump(&args.data),

@@ -9,6 +9,7 @@ mod records_cmd;
 mod search_cmd;
 mod service_use;
 mod store_cmd;
+mod token_cmd;
 
 use std::process::ExitCode;
 
