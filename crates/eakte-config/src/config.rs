@@ -28,6 +28,8 @@ pub struct Config {
     pub index: IndexConfig,
     /// Filing: what the service accepts.
     pub filing: FilingConfig,
+    /// The HTTP server (`eakte serve`).
+    pub server: ServerConfig,
 }
 
 /// Settings of the full-text index.
@@ -96,6 +98,25 @@ impl Default for FilingConfig {
     fn default() -> Self {
         Self {
             max_file_bytes: 2 << 30,
+        }
+    }
+}
+
+/// Settings of the HTTP server.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// The address the server listens on; loopback by default (TLS comes from a reverse proxy).
+    pub bind: String,
+    /// The largest request body an upload may have; a larger one is refused with 413.
+    pub max_upload_bytes: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            bind: "127.0.0.1:8080".to_owned(),
+            max_upload_bytes: 512 << 20,
         }
     }
 }
@@ -193,6 +214,7 @@ impl Default for Config {
             extract: ExtractConfig::default(),
             index: IndexConfig::default(),
             filing: FilingConfig::default(),
+            server: ServerConfig::default(),
         }
     }
 }
@@ -320,6 +342,12 @@ impl Config {
             "EAKTE_FILING_MAX_FILE_BYTES",
             &mut self.filing.max_file_bytes,
         )?;
+        override_from(&lookup, "EAKTE_SERVER_BIND", &mut self.server.bind)?;
+        override_from(
+            &lookup,
+            "EAKTE_SERVER_MAX_UPLOAD_BYTES",
+            &mut self.server.max_upload_bytes,
+        )?;
         Ok(())
     }
 
@@ -388,6 +416,15 @@ impl Config {
         self.index.validate()?;
         if self.filing.max_file_bytes == 0 {
             return invalid("filing.max_file_bytes", "must be at least 1");
+        }
+        if self.server.bind.parse::<std::net::SocketAddr>().is_err() {
+            return invalid(
+                "server.bind",
+                "must be an address and port, such as 127.0.0.1:8080",
+            );
+        }
+        if self.server.max_upload_bytes == 0 {
+            return invalid("server.max_upload_bytes", "must be at least 1");
         }
         Ok(())
     }
