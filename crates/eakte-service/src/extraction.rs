@@ -185,6 +185,14 @@ fn extract_one(
             })?;
             let put = parts.store.put(&mut bytes.as_slice())?;
             info!(document = %id, version, pages = result.pages.len(), "text extracted");
+            let ocr = result
+                .pages
+                .iter()
+                .filter(|p| p.source == eakte_extract::PageSource::Ocr)
+                .count();
+            parts
+                .ocr_pages
+                .fetch_add(ocr as u64, std::sync::atomic::Ordering::Relaxed);
             ExtractionState::Done {
                 rendition: put.id,
                 pages: u32::try_from(result.pages.len()).unwrap_or(u32::MAX),

@@ -404,7 +404,11 @@ impl Service {
                 ),
             ));
         }
-        let (blob, sha256) = digests_of(path, limit)?;
+        let Digests {
+            blob,
+            sha256,
+            media_type,
+        } = digests_of(path, limit)?;
         if let Some(expected) = &request.expected_sha256
             && *expected != sha256
         {
@@ -446,7 +450,7 @@ impl Service {
                     blob,
                     sha256,
                     size: metadata.len(),
-                    media_type: None,
+                    media_type: Some(media_type.to_owned()),
                     filed: now,
                     extraction: ExtractionState::Pending,
                 }],
@@ -563,24 +567,41 @@ fn unreadable(e: std::io::Error) -> ServiceError {
     ServiceError::input("unreadable", format!("cannot read the file: {e}"))
 }
 
-/// The blob id (blake3, as the store computes it) and the SHA-256 of a file, in one read of at
-/// most `limit` + 1 bytes.
-fn digests_of(path: &Path, limit: u64) -> Result<(BlobId, Sha256Digest), ServiceError> {
+/// Bytes at the start of a file its media type is told from.
+const SNIFF_BYTES: usize = 8 << 10;
+
+/// What a file's bytes say about it: the blob id (blake3, as the store computes it), the
+/// SHA-256, and the media type sniffed from its first bytes (never from its name), in one read
+/// of at most `limit` + 1 bytes.
+struct Digests {
+    blob: BlobId,
+    sha256: Sha256Digest,
+    media_type: &'static str,
+}
+
+fn digests_of(path: &Path, limit: u64) -> Result<Digests, ServiceError> {
     let file = std::fs::File::open(path).map_err(unreadable)?;
     let mut reader = file.take(limit + 1);
     let mut blake3 = blake3::Hasher::new();
     let mut sha256 = Sha256::new();
     let mut buffer = vec![0u8; 1 << 16];
+    let mut head = Vec::with_capacity(SNIFF_BYTES);
     loop {
         let n = reader.read(&mut buffer).map_err(unreadable)?;
         if n == 0 {
             break;
         }
+        let wanted = (SNIFF_BYTES - head.len()).min(n);
+        head.extend_from_slice(&buffer[..wanted]);
         blake3.update(&buffer[..n]);
         sha256.update(&buffer[..n]);
     }
-    Ok((
-        BlobId::from_bytes(*blake3.finalize().as_bytes()),
-        Sha256Digest::from_bytes(sha256.finalize().into()),
-    ))
+    Ok(Digests {
+        blob: BlobId::from_bytes(*blake3.finalize().as_bytes()),
+        sha256: Sha256Digest::from_bytes(sha256.finalize().into()),
+        media_type: eakte_extract::Format::sniff(&head).map_or(
+            "application/octet-stream",
+            eakte_extract::Format::media_type,
+        ),
+    })
 }

@@ -17,9 +17,10 @@ mod service;
 pub mod tokens;
 
 pub use access::{Principal, Right, Role};
+pub use audit::MAX_EVENTS;
 pub use demo::{DEMO_MANIFEST, DemoReport};
 pub use error::ServiceError;
 pub use filing::{AkteKey, AktenFilter, FileRequest, Filed, NewAkte};
 pub use maintenance::VerifyReport;
-pub use reading::DocumentView;
+pub use reading::{AkteView, Content, DocumentView, PageQuality};
 pub use service::{Options, Service};

@@ -50,6 +50,23 @@ pub struct DocumentView {
     pub akte: Option<Akte>,
     /// The extraction result of the latest version, when asked for and extracted.
     pub text: Option<eakte_extract::Extraction>,
+    /// How each page of the latest version was read (without its text), once extracted.
+    pub pages: Vec<PageQuality>,
+}
+
+/// How one page was read: where its text came from and how sure OCR was (no text).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageQuality {
+    /// 1-based page number.
+    pub number: u32,
+    /// Where the text came from.
+    pub source: eakte_extract::PageSource,
+    /// Tesseract's mean word confidence (0–100), for OCR'd pages.
+    pub confidence: Option<f32>,
+    /// Degrees the page was turned before OCR.
+    pub rotation: u16,
+    /// The error code, when the page yielded no text.
+    pub error: Option<&'static str>,
 }
 
 /// The original bytes of one version, ready to stream.
@@ -80,23 +97,33 @@ impl Service {
         self.require(who, right)?;
         let (dokument, akte) = self.reachable_document(who, right, id)?;
         let rendition = match dokument.latest().map(|v| &v.extraction) {
-            Some(eakte_catalog::Extraction::Done { rendition, .. }) if with_text => {
-                Some(*rendition)
-            }
+            Some(eakte_catalog::Extraction::Done { rendition, .. }) => Some(*rendition),
             _ => None,
         };
         self.parts.journal.append(
             NewEvent::new(who.actor(), action::DOCUMENT_READ, Outcome::Ok)
                 .object("document", id.to_string())
-                .detail("text", rendition.is_some()),
+                .detail("text", with_text && rendition.is_some()),
         )?;
-        let text = rendition
+        let extraction = rendition
             .map(|blob| self.parts.rendition(&blob))
             .transpose()?;
+        let pages = extraction
+            .iter()
+            .flat_map(|x| &x.pages)
+            .map(|page| PageQuality {
+                number: page.number,
+                source: page.source,
+                confidence: page.confidence,
+                rotation: page.rotation,
+                error: page.error.as_ref().map(eakte_extract::ExtractError::code),
+            })
+            .collect();
         Ok(DocumentView {
             dokument,
             akte,
-            text,
+            text: extraction.filter(|_| with_text),
+            pages,
         })
     }
 

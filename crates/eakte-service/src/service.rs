@@ -2,7 +2,7 @@
 //! brings the views up to date with the journal, and holds the extraction queue.
 
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use eakte_catalog::{Akte, Catalog, Change, Dokument};
@@ -42,6 +42,8 @@ pub(crate) struct Parts {
     /// Set when an index update failed: the index may lack something, so the index mark is not
     /// written at close and the next open re-indexes.
     pub(crate) index_incomplete: AtomicBool,
+    /// Pages read by OCR since the service was opened (for metrics).
+    pub(crate) ocr_pages: AtomicU64,
 }
 
 impl Parts {
@@ -179,6 +181,7 @@ impl Service {
             writing: Mutex::new(()),
             out_of_step: AtomicBool::new(false),
             index_incomplete: AtomicBool::new(false),
+            ocr_pages: AtomicU64::new(0),
         });
         let index_from = read_index_mark(data);
         // The mark is removed while the service runs, so that a crash leaves none behind and
@@ -222,6 +225,11 @@ impl Service {
     /// Extractions queued or running now.
     pub fn pending(&self) -> usize {
         self.queue.outstanding()
+    }
+
+    /// Pages read by OCR since the service was opened.
+    pub fn ocr_pages(&self) -> u64 {
+        self.parts.ocr_pages.load(Ordering::Relaxed)
     }
 
     /// Finishes queued extractions, commits the index, flushes the catalog and closes the
