@@ -1,0 +1,137 @@
+//! The HTTP API of eakte: a thin axum layer over [`eakte_service::Service`].
+//!
+//! Handlers authenticate the bearer token, parse the request and call one use case of the
+//! service, which checks the caller's rights on each object and journals the request; the
+//! service's blocking work runs on tokio's blocking threads. Every error answer has the body
+//! `{"error": {"code", "message"}}` ([`ErrorBody`]); `docs/api.md` lists codes and statuses.
+//! The OpenAPI 3.1 document is generated from the handlers ([`openapi::ApiDoc`]) and served at
+//! `/api/v1/openapi.json`.
+
+mod audit;
+mod auth;
+mod documents;
+mod dto;
+mod error;
+mod extract;
+mod filing;
+mod metrics;
+pub mod openapi;
+mod operations;
+mod search;
+mod tokens;
+mod upload;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+use eakte_service::{Service, ServiceError};
+use tokio::net::TcpListener;
+
+pub use error::{ApiError, ErrorBody, ErrorDetail};
+
+/// The prefix of every route.
+pub const PREFIX: &str = "/api/v1";
+
+/// What every handler shares.
+pub struct AppState {
+    service: Arc<Service>,
+    max_upload_bytes: u64,
+    upload_dir: PathBuf,
+    metrics: metrics::Metrics,
+}
+
+impl AppState {
+    /// The state of a server over `service`; uploads are spooled below `upload_dir` (which is
+    /// created, and emptied of what an earlier process left) and may have `max_upload_bytes`.
+    pub fn new(
+        service: Arc<Service>,
+        upload_dir: PathBuf,
+        max_upload_bytes: u64,
+    ) -> std::io::Result<Self> {
+        if upload_dir.exists() {
+            std::fs::remove_dir_all(&upload_dir)?;
+        }
+        std::fs::create_dir_all(&upload_dir)?;
+        Ok(Self {
+            service,
+            max_upload_bytes,
+            upload_dir,
+            metrics: metrics::Metrics::new(),
+        })
+    }
+}
+
+/// Runs a blocking use case of the service on a blocking thread.
+pub(crate) async fn blocking<T, F>(state: &Arc<AppState>, work: F) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    F: FnOnce(&Service) -> Result<T, ServiceError> + Send + 'static,
+{
+    let state = Arc::clone(state);
+    tokio::task::spawn_blocking(move || work(&state.service))
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::from)
+}
+
+/// The whole API, all routes under [`PREFIX`].
+pub fn router(state: Arc<AppState>) -> Router {
+    // Upload bodies are bounded by the configured limit (plus room for the form's other
+    // fields); every other body by axum's default of 2 MiB.
+    let upload_limit =
+        usize::try_from(state.max_upload_bytes.saturating_add(1 << 20)).unwrap_or(usize::MAX);
+    let uploads = Router::new()
+        .route("/inbox", post(filing::upload_to_inbox))
+        .route("/akten/{id}/documents", post(filing::file_into_akte))
+        .layer(DefaultBodyLimit::max(upload_limit));
+    let api = Router::new()
+        .route("/inbox", get(filing::list_inbox))
+        .route("/documents/{id}/assign", post(filing::assign))
+        .route("/plan", get(filing::plan))
+        .route("/akten", get(filing::list_akten).post(filing::create_akte))
+        .route("/akten/{id}", get(filing::read_akte))
+        .route("/akten/{id}/close", post(filing::close_akte))
+        .route("/akten/{id}/vorgaenge", post(filing::create_vorgang))
+        .route("/documents/{id}", get(documents::metadata))
+        .route("/documents/{id}/content", get(documents::content))
+        .route("/documents/{id}/text", get(documents::text))
+        .route("/search", get(search::search))
+        .route("/audit/events", get(audit::events))
+        .route("/audit/checkpoint", get(audit::checkpoint))
+        .route("/audit/proof/inclusion", get(audit::inclusion))
+        .route("/audit/proof/consistency", get(audit::consistency))
+        .route("/audit/export", get(audit::export))
+        .route("/tokens", get(tokens::list).post(tokens::create))
+        .route("/tokens/{id}", axum::routing::delete(tokens::revoke))
+        .route("/healthz", get(operations::healthz))
+        .route("/metrics", get(operations::metrics))
+        .route("/openapi.json", get(operations::openapi))
+        .merge(uploads)
+        .fallback(operations::no_route)
+        .method_not_allowed_fallback(operations::method_not_allowed);
+    Router::new()
+        .nest(PREFIX, api)
+        .fallback(operations::no_route)
+        .layer(axum::middleware::from_fn_with_state(
+            Arc::clone(&state),
+            metrics::track,
+        ))
+        .with_state(state)
+}
+
+/// Serves the API on `listener` until `shutdown` completes, then lets running requests finish.
+pub async fn serve(
+    listener: TcpListener,
+    state: Arc<AppState>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
+    axum::serve(listener, app)
+        .with_graceful_shutdown(shutdown)
+        .await
+}
