@@ -6,7 +6,10 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use eakte_store::StoreError;
 
-use crate::{audit_cmd, extract_cmd, ingest_cmd, records_cmd, search_cmd, store_cmd, token_cmd};
+use crate::{
+    audit_cmd, extract_cmd, ingest_cmd, records_cmd, search_cmd, serve_cmd, store_cmd, token_cmd,
+    watch_cmd,
+};
 
 /// eakte: an electronic records system for German public administration.
 #[derive(Debug, Parser)]
@@ -90,6 +93,17 @@ pub enum Command {
     /// not be in use by a running server.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Serves the HTTP API (docs/api.md) on 127.0.0.1:8080 or `server.bind`; on first start it
+    /// creates an admin token in DATA/auth/admin.token. Stops cleanly on Ctrl-C or SIGTERM.
+    Serve {
+        /// The address to listen on, such as 127.0.0.1:8080 (port 0: any free port).
+        #[arg(long)]
+        bind: Option<std::net::SocketAddr>,
+    },
+    /// Watches a scanning station's share and uploads each complete file with its transfer
+    /// note (NAME.json beside it) into the inbox of UNIT through the API, with a scanner's
+    /// token; moves each to DIR/done/ or DIR/failed/ (with NAME.error.txt) after the answer.
+    Watch(WatchArgs),
     /// Deletes the catalog and the index and recreates them from the journal and the store.
     Rebuild,
     /// Checks store, journal and catalog together: every stored byte, every referenced blob,
@@ -99,6 +113,38 @@ pub enum Command {
     /// before and after `rebuild`.
     #[command(hide = true)]
     DumpCatalog,
+}
+
+/// `eakte watch …`
+#[derive(Debug, clap::Args)]
+pub struct WatchArgs {
+    /// The folder the scanning station writes to.
+    pub dir: PathBuf,
+    /// The organisational unit whose inbox receives the documents.
+    #[arg(long)]
+    pub unit: String,
+    /// The API's base address.
+    #[arg(
+        long,
+        env = "EAKTE_SERVER",
+        default_value = "http://127.0.0.1:8080/api/v1"
+    )]
+    pub server: String,
+    /// A file holding the scanner's token (else the environment variable EAKTE_TOKEN).
+    #[arg(long)]
+    pub token_file: Option<PathBuf>,
+    /// Milliseconds between two looks; a file is complete when it is the same at two looks.
+    #[arg(long, default_value_t = 2000)]
+    pub interval_ms: u64,
+    /// A complete file whose transfer note has not appeared after this many seconds fails.
+    #[arg(long, default_value_t = 300)]
+    pub note_timeout_seconds: u64,
+    /// Seconds one upload may take.
+    #[arg(long, default_value_t = 600)]
+    pub timeout_seconds: u64,
+    /// Handles what is complete now (two looks) and exits: 0 when nothing failed, else 1.
+    #[arg(long)]
+    pub once: bool,
 }
 
 /// `eakte search …`
@@ -403,6 +449,8 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         Command::Search(search) => search_cmd::run(&args.data, search),
         Command::Demo { dir } => records_cmd::demo(&args.data, &dir),
         Command::Token(command) => token_cmd::run(&args.data, command),
+        Command::Serve { bind } => serve_cmd::run(&args.data, bind),
+        Command::Watch(watch) => watch_cmd::run(watch),
         Command::Rebuild => records_cmd::rebuild(&args.data),
         Command::Verify => records_cmd::verify(&args.data),
         Command::DumpCatalog => records_cmd::dump(&args.data),

@@ -7,9 +7,11 @@ mod ingest_cmd;
 mod journal_use;
 mod records_cmd;
 mod search_cmd;
+mod serve_cmd;
 mod service_use;
 mod store_cmd;
 mod token_cmd;
+mod watch_cmd;
 
 use std::process::ExitCode;
 

@@ -4,6 +4,8 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+pub mod server;
+
 /// Runs `eakte --data DATA ARGS…` as the user `pruefer`, ignoring any `EAKTE_DATA` of the caller.
 pub fn eakte(data: &Path, args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_eakte"))
