@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Quick start, part one: installs what is missing, builds eakte, and runs it on the data directory
-# ./eakte-data (or $EAKTE_DATA): the demo file plan, Akten and documents of fixtures/demo are set
-# up (again: `eakte demo` changes nothing when they are there), then a few searches show them.
+# Quick start, part one: installs what is missing, builds eakte, sets up the demo records on the
+# data directory ./eakte-data (or $EAKTE_DATA) — again, `eakte demo` changes nothing when they are
+# there — and a demo clerk's API token, then serves the HTTP API on 127.0.0.1:8080 (or
+# $EAKTE_SERVER_BIND) until Ctrl-C.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 . scripts/setup.sh
@@ -9,31 +10,33 @@ cd "$(dirname "$0")/.."
 cargo build --release --locked -p eakte-cli
 eakte="${CARGO_TARGET_DIR:-$PWD/target}/release/eakte"
 export EAKTE_DATA="${EAKTE_DATA:-$PWD/eakte-data}"
+bind="${EAKTE_SERVER_BIND:-127.0.0.1:8080}"
 
 echo "Setting up the demo records in $EAKTE_DATA" >&2
 "$eakte" demo --dir fixtures/demo
 "$eakte" plan show | sed -n 1,12p
 echo "…"
-echo
-echo '$ eakte search Meldebescheinigung'
-"$eakte" search Meldebescheinigung
-echo
-echo '$ eakte search "Mueller AND Wegzug"'
-"$eakte" search "Mueller AND Wegzug"
-echo
-"$eakte" verify
-"$eakte" audit verify
+
+# A clerk of the citizens' office, cleared for "nur für den Dienstgebrauch", for the examples.
+clerk_token="$EAKTE_DATA/auth/demo-clerk.token"
+if [ ! -s "$clerk_token" ]; then
+  umask 077
+  "$eakte" token create --user demo-clerk --role clerk \
+    --unit "33 Bürgerbüro – Melde-, Pass- und Ausweiswesen" --clearance nfd > "$clerk_token.new"
+  mv "$clerk_token.new" "$clerk_token"
+fi
+
 cat <<MSG
 
-eakte is ready; its data directory is $EAKTE_DATA.
-Try:
-  $eakte search 'Bescheinigung'              # German: stems, umlauts, compound parts
-  $eakte search 'plan:33.* AND Anmeldung'     # filters, AND/OR/NOT, "phrases", prefix*, fuzzy~
-  $eakte plan show                            # the file plan
-  $eakte akte create --plan 33.1 --title 'Meldeakte Mustermann' --unit 'Bürgerbüro'
-  $eakte ingest --akte AKTENZEICHEN FILE_OR_DIR...   # file documents (OCR for scans)
-  $eakte akte show AKTENZEICHEN               # an Akte and its documents
-  $eakte audit log                            # every action so far, from the journal
-  $eakte rebuild                              # recreate catalog and index from journal and store
-  $eakte --help
+eakte serves its API on http://$bind/api/v1 (the OpenAPI document: /api/v1/openapi.json).
+Search the demo records as the demo clerk, from another terminal in this folder:
+
+  curl -s -H "Authorization: Bearer \$(cat $clerk_token)" \\
+    'http://$bind/api/v1/search?q=Meldebescheinigung'
+
+The admin token (tokens for scanners, clerks, records managers, auditors: docs/api.md) is in
+$EAKTE_DATA/auth/admin.token after the first start. The command line works while the server
+is stopped: $eakte search 'Mueller AND Wegzug', $eakte --help. Ctrl-C stops the server.
+
 MSG
+exec "$eakte" serve --bind "$bind"
