@@ -103,9 +103,16 @@ pub(crate) fn unit_key(doc_id: &impl std::fmt::Display, version: u32) -> String 
     format!("{doc_id}/{version}")
 }
 
-/// A day as the tantivy date of its midnight (UTC).
+/// Seconds since 1970 that a tantivy date holds (it counts nanoseconds in an i64: the years
+/// 1677 to 2262).
+const DATE_SECONDS: std::ops::RangeInclusive<i64> =
+    -(i64::MAX / 1_000_000_000)..=i64::MAX / 1_000_000_000;
+
+/// A day as the tantivy date of its midnight (UTC); days beyond what tantivy can hold become its
+/// first or last representable moment, so that a range from the year 416 means "from the start".
 pub(crate) fn day(date: NaiveDate) -> DateTime {
-    DateTime::from_timestamp_secs(date.and_time(NaiveTime::MIN).and_utc().timestamp())
+    let seconds = date.and_time(NaiveTime::MIN).and_utc().timestamp();
+    DateTime::from_timestamp_secs(seconds.clamp(*DATE_SECONDS.start(), *DATE_SECONDS.end()))
 }
 
 /// The day of a tantivy date (UTC).

@@ -364,3 +364,43 @@ fn upsert_replaces_and_delete_removes_every_version() {
     index.commit().unwrap();
     assert_eq!(index.num_docs(), 0);
 }
+
+#[test]
+fn dates_beyond_what_the_index_holds_neither_panic_nor_lose_documents() {
+    let mut ancient = doc("Kirchenbuch", "Taufeintrag Zitronenfalter");
+    ancient.received = NaiveDate::from_ymd_opt(416, 4, 30);
+    let mut distant = doc("Zukunft", "Vorlage Zitronenfalter");
+    distant.received = NaiveDate::from_ymd_opt(9999, 12, 31);
+    let mut today = doc("Heute", "Antrag Zitronenfalter");
+    today.received = NaiveDate::from_ymd_opt(2026, 12, 2);
+    let docs = vec![ancient, distant, today];
+    let (_dir, index) = index_with(&docs);
+    let within = |from: Option<NaiveDate>, to: Option<NaiveDate>| {
+        let mut request = SearchRequest::new("Zitronenfalter", 10);
+        request.filter = Filter {
+            received_from: from,
+            received_to: to,
+            ..Filter::default()
+        };
+        sorted(
+            index
+                .search(&request)
+                .unwrap()
+                .hits
+                .iter()
+                .map(|h| h.document_id)
+                .collect(),
+        )
+    };
+    let day = |y, m, d| NaiveDate::from_ymd_opt(y, m, d);
+    assert_eq!(within(day(1, 1, 1), day(9999, 12, 31)).len(), 3);
+    assert_eq!(
+        within(day(2000, 1, 1), day(2100, 1, 1)),
+        vec![docs[2].document_id]
+    );
+    assert_eq!(
+        within(day(1, 1, 1), day(1500, 1, 1)),
+        vec![docs[0].document_id]
+    );
+    assert_eq!(within(day(3000, 1, 1), None), vec![docs[1].document_id]);
+}

@@ -89,8 +89,14 @@ fn date_range(field: Field, from: Option<NaiveDate>, to: Option<NaiveDate>) -> B
     let lower = from.map_or(Bound::Unbounded, |d| {
         Bound::Included(Term::from_field_date(field, schema::day(d)))
     });
-    let upper = to.and_then(|d| d.succ_opt()).map_or(Bound::Unbounded, |d| {
-        Bound::Excluded(Term::from_field_date(field, schema::day(d)))
+    // Up to the end of the last day: before the next day's midnight, unless both lie beyond
+    // what the index holds and are one moment there, which the range must then include.
+    let upper = to.map_or(Bound::Unbounded, |d| {
+        let last = schema::day(d);
+        match d.succ_opt().map(schema::day) {
+            Some(next) if next != last => Bound::Excluded(Term::from_field_date(field, next)),
+            _ => Bound::Included(Term::from_field_date(field, last)),
+        }
     });
     Box::new(RangeQuery::new(lower, upper))
 }
