@@ -130,6 +130,18 @@ pub(crate) async fn events(
     Caller(who): Caller,
     ApiQuery(params): ApiQuery<EventParams>,
 ) -> Result<Json<Vec<EventDto>>, ApiError> {
+    if params
+        .limit
+        .is_some_and(|limit| limit > eakte_service::MAX_EVENTS)
+    {
+        return Err(ApiError::bad_request(
+            "bad_parameter",
+            format!(
+                "limit: at most {} events per answer",
+                eakte_service::MAX_EVENTS
+            ),
+        ));
+    }
     let query = Query {
         actor: params.actor,
         object: params.object,

@@ -126,8 +126,12 @@ fn requested_span(headers: &HeaderMap, size: u64, etag: &str) -> Result<Span, Ap
 #[utoipa::path(get, path = "/documents/{id}/content", tag = "documents",
     params(("id" = String, Path, format = Uuid, description = "The document"), ContentParams),
     responses(
-        (status = 200, description = "The original bytes; ETag is the blake3 hash", content_type = "application/octet-stream", body = Vec<u8>),
-        (status = 206, description = "The requested byte range", content_type = "application/octet-stream", body = Vec<u8>),
+        (status = 200, description = "The original bytes, typed by what they are; ETag is the blake3 hash", content(
+            (Vec<u8> = "application/pdf"), (Vec<u8> = "image/tiff"), (Vec<u8> = "image/png"),
+            (Vec<u8> = "image/jpeg"), (Vec<u8> = "text/plain"), (Vec<u8> = "application/octet-stream"))),
+        (status = 206, description = "The requested byte range", content(
+            (Vec<u8> = "application/pdf"), (Vec<u8> = "image/tiff"), (Vec<u8> = "image/png"),
+            (Vec<u8> = "image/jpeg"), (Vec<u8> = "text/plain"), (Vec<u8> = "application/octet-stream"))),
         (status = 304, description = "Not modified (If-None-Match)"),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -141,6 +145,12 @@ pub(crate) async fn content(
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
     let id = document_id(&id)?;
+    if params.version == Some(0) {
+        return Err(ApiError::bad_request(
+            "bad_parameter",
+            "version numbers start at 1",
+        ));
+    }
     let content = blocking(&state, move |service| {
         service.document_content(&who, id, params.version)
     })

@@ -854,6 +854,36 @@ fn bad_input_is_answered_with_a_4xx_and_a_stable_code_never_a_5xx() {
                 .is_some_and(|m| !m.is_empty())
         );
     }
+    // A received date from the fifth century (the fuzzer found it) is filed and indexed, and
+    // the Akte can still be closed.
+    let (status, body) = json(
+        w.server
+            .request(
+                "POST",
+                &format!("/akten/{}/documents", w.akten[0]),
+                Some(&clerk),
+            )
+            .multipart(
+                Form::new()
+                    .part("file", file_part(b"Kirchenbuch", "k.txt"))
+                    .text("received", "0416-04-30"),
+            )
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(status, 201, "{body}");
+    let records_manager = w.token(Who::RecordsManager).unwrap();
+    let (status, body) = json(
+        w.server
+            .request(
+                "POST",
+                &format!("/akten/{}/close", w.akten[0]),
+                Some(&records_manager),
+            )
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(status, 200, "{body}");
 }
 
 #[test]
