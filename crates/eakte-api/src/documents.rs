@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use axum::Json;
 use axum::body::{Body, Bytes};
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use tokio_stream::wrappers::ReceiverStream;
@@ -14,11 +14,13 @@ use crate::auth::Caller;
 use crate::dto::{
     ContentParams, DocumentDetailDto, DocumentDto, PageDto, PageTextDto, TextDto, page_source,
 };
-use crate::extract::{ApiQuery, document_id};
+use crate::extract::{ApiPath, ApiQuery, document_id};
 use crate::{ApiError, AppState, ErrorBody, blocking};
 
 /// Bytes handed to the connection at a time.
 const CHUNK: usize = 64 << 10;
+/// How long a chunk may wait for a client that does not read before the transfer is dropped.
+const SEND_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// A document's metadata, versions, extraction state and per-page OCR confidence.
 #[utoipa::path(get, path = "/documents/{id}", tag = "documents",
@@ -31,7 +33,7 @@ const CHUNK: usize = 64 << 10;
 pub(crate) async fn metadata(
     State(state): State<Arc<AppState>>,
     Caller(who): Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath,
 ) -> Result<Json<DocumentDetailDto>, ApiError> {
     let id = document_id(&id)?;
     let view = blocking(&state, move |service| {
@@ -56,7 +58,7 @@ pub(crate) async fn metadata(
 pub(crate) async fn text(
     State(state): State<Arc<AppState>>,
     Caller(who): Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath,
 ) -> Result<Json<TextDto>, ApiError> {
     let id = document_id(&id)?;
     let view = blocking(&state, move |service| service.read_document(&who, id, true)).await?;
@@ -102,6 +104,27 @@ fn requested_span(headers: &HeaderMap, size: u64, etag: &str) -> Result<Span, Ap
     {
         return Ok(Span::Whole);
     }
+    let Ok(text) = range.to_str() else {
+        return Ok(Span::Whole);
+    };
+    // Another unit than bytes is ignored; several ranges are answered with the whole content,
+    // as RFC 9110 allows (and without checking them against each other); so is any range of
+    // an empty content.
+    let Some(spec) = text.trim().strip_prefix("bytes=") else {
+        return Ok(Span::Whole);
+    };
+    if spec.contains(',') || size == 0 {
+        return Ok(Span::Whole);
+    }
+    // A suffix longer than the content means all of it.
+    if let Some(suffix) = spec.trim().strip_prefix('-')
+        && suffix.parse::<u64>().is_ok_and(|n| n >= size)
+    {
+        return Ok(Span::Part {
+            start: 0,
+            end: size - 1,
+        });
+    }
     let unsatisfiable = || {
         ApiError::new(
             StatusCode::RANGE_NOT_SATISFIABLE,
@@ -109,7 +132,6 @@ fn requested_span(headers: &HeaderMap, size: u64, etag: &str) -> Result<Span, Ap
             format!("the range is not within the {size} bytes of the content"),
         )
     };
-    let text = range.to_str().map_err(|_| unsatisfiable())?;
     let parsed = http_range_header::parse_range_header(text).map_err(|_| unsatisfiable())?;
     let ranges = parsed.validate(size).map_err(|_| unsatisfiable())?;
     match ranges.as_slice() {
@@ -117,9 +139,17 @@ fn requested_span(headers: &HeaderMap, size: u64, etag: &str) -> Result<Span, Ap
             start: *one.start(),
             end: *one.end(),
         }),
-        // Several ranges are answered with the whole content, as RFC 9110 allows.
         _ => Ok(Span::Whole),
     }
+}
+
+/// Whether an `If-None-Match` header names the ETag: `*`, or one of its (weak or strong) tags.
+fn matches_etag(header: &HeaderValue, etag: &str) -> bool {
+    header.to_str().is_ok_and(|text| {
+        text.split(',')
+            .map(str::trim)
+            .any(|tag| tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == etag)
+    })
 }
 
 /// The original bytes of a version (default: the latest), verified as they are read.
@@ -140,7 +170,7 @@ fn requested_span(headers: &HeaderMap, size: u64, etag: &str) -> Result<Span, Ap
 pub(crate) async fn content(
     State(state): State<Arc<AppState>>,
     Caller(who): Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath,
     ApiQuery(params): ApiQuery<ContentParams>,
     headers: HeaderMap,
 ) -> Result<Response, ApiError> {
@@ -176,7 +206,7 @@ pub(crate) async fn content(
     );
     if headers
         .get(header::IF_NONE_MATCH)
-        .is_some_and(|v| v.as_bytes() == etag.as_bytes() || v.as_bytes() == b"*")
+        .is_some_and(|v| matches_etag(v, &etag))
     {
         return Ok((StatusCode::NOT_MODIFIED, response_headers).into_response());
     }
@@ -189,7 +219,13 @@ pub(crate) async fn content(
             extension(&media_type)
         ))?,
     );
-    let (status, start, len) = match requested_span(&headers, size, &etag)? {
+    let span = requested_span(&headers, size, &etag).map_err(|mut e| {
+        if e.status == StatusCode::RANGE_NOT_SATISFIABLE {
+            e.content_range = Some(format!("bytes */{size}"));
+        }
+        e
+    })?;
+    let (status, start, len) = match span {
         Span::Whole => (StatusCode::OK, 0, size),
         Span::Part { start, end } => {
             response_headers.insert(
@@ -200,7 +236,8 @@ pub(crate) async fn content(
         }
     };
     response_headers.insert(header::CONTENT_LENGTH, header_value(&len.to_string())?);
-    let body = stream_blob(content.reader, start, len);
+    let slot = crate::slot(&state.downloads).await?;
+    let body = stream_blob(content.reader, start, len, slot);
     Ok((status, response_headers, body).into_response())
 }
 
@@ -219,9 +256,24 @@ fn extension(media_type: &str) -> &'static str {
 /// Streams `len` bytes from `start` of a blob from a blocking thread. A read error (a blob
 /// whose bytes no longer match its hash) ends the body with an error, so the client sees a
 /// broken transfer rather than wrong bytes.
-fn stream_blob(mut reader: eakte_store::BlobReader, start: u64, len: u64) -> Body {
+fn stream_blob(
+    mut reader: eakte_store::BlobReader,
+    start: u64,
+    len: u64,
+    slot: tokio::sync::OwnedSemaphorePermit,
+) -> Body {
     let (sender, receiver) = tokio::sync::mpsc::channel::<std::io::Result<Bytes>>(4);
+    let runtime = tokio::runtime::Handle::current();
     tokio::task::spawn_blocking(move || {
+        // The slot is held until the transfer ends, however it ends.
+        let _slot = slot;
+        // A client that stops reading for this long loses its transfer, so that it cannot hold
+        // the blocking thread for ever.
+        let send = |chunk: std::io::Result<Bytes>| {
+            runtime
+                .block_on(tokio::time::timeout(SEND_TIMEOUT, sender.send(chunk)))
+                .is_ok_and(|sent| sent.is_ok())
+        };
         let mut skip = start;
         let mut left = len;
         let mut buffer = vec![0u8; CHUNK];
@@ -231,7 +283,7 @@ fn stream_blob(mut reader: eakte_store::BlobReader, start: u64, len: u64) -> Bod
                 Ok(0) => return,
                 Ok(n) => skip -= n as u64,
                 Err(e) => {
-                    let _ = sender.blocking_send(Err(e));
+                    send(Err(e));
                     return;
                 }
             }
@@ -242,7 +294,7 @@ fn stream_blob(mut reader: eakte_store::BlobReader, start: u64, len: u64) -> Bod
             let want = usize::try_from(left.min(CHUNK as u64)).unwrap_or(CHUNK);
             match reader.read(&mut buffer[..want]) {
                 Ok(0) => {
-                    let _ = sender.blocking_send(Err(std::io::Error::new(
+                    send(Err(std::io::Error::new(
                         std::io::ErrorKind::UnexpectedEof,
                         "the stored blob is shorter than its record",
                     )));
@@ -250,15 +302,12 @@ fn stream_blob(mut reader: eakte_store::BlobReader, start: u64, len: u64) -> Bod
                 }
                 Ok(n) => {
                     left -= n as u64;
-                    if sender
-                        .blocking_send(Ok(Bytes::copy_from_slice(&buffer[..n])))
-                        .is_err()
-                    {
+                    if !send(Ok(Bytes::copy_from_slice(&buffer[..n]))) {
                         return;
                     }
                 }
                 Err(e) => {
-                    let _ = sender.blocking_send(Err(e));
+                    send(Err(e));
                     return;
                 }
             }

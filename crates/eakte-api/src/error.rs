@@ -18,6 +18,8 @@ pub struct ApiError {
     pub code: &'static str,
     /// What went wrong, for a person.
     pub message: String,
+    /// The `Content-Range` of a 416 answer (`bytes */SIZE`).
+    pub content_range: Option<String>,
 }
 
 /// The body of every error answer.
@@ -53,6 +55,7 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            content_range: None,
         }
     }
 
@@ -103,6 +106,7 @@ impl From<ServiceError> for ApiError {
             status,
             code: error.code(),
             message,
+            content_range: None,
         }
     }
 }
@@ -116,6 +120,13 @@ impl IntoResponse for ApiError {
             },
         };
         let mut response = (self.status, Json(body)).into_response();
+        if let Some(range) = self
+            .content_range
+            .as_deref()
+            .and_then(|r| HeaderValue::from_str(r).ok())
+        {
+            response.headers_mut().insert(header::CONTENT_RANGE, range);
+        }
         if self.status == StatusCode::UNAUTHORIZED {
             response.headers_mut().insert(
                 header::WWW_AUTHENTICATE,

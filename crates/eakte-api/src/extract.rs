@@ -54,6 +54,20 @@ impl<T: DeserializeOwned, S: Send + Sync> FromRequest<S> for ApiJson<T> {
     }
 }
 
+/// The one parameter of a path (`{id}`); a path that cannot be decoded is a 400 `bad_id`.
+pub(crate) struct ApiPath(pub String);
+
+impl<S: Send + Sync> FromRequestParts<S> for ApiPath {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<String>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(value)| Self(value))
+            .map_err(|rejection| ApiError::bad_request("bad_id", rejection.body_text()))
+    }
+}
+
 /// A document id from the path.
 pub(crate) fn document_id(text: &str) -> Result<DokumentId, ApiError> {
     text.parse().map_err(|_| {

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use chrono::{DateTime, NaiveDate, Utc};
 use eakte_catalog::Capture;
@@ -16,7 +16,7 @@ use crate::dto::{
     AkteDetailDto, AkteDto, AktenParams, AssignDto, CloseAkteDto, DocumentDto, ExtractionDto,
     FiledDto, NewAkteDto, NewVorgangDto, PlanDto, PlanUnitDto, VorgangDto,
 };
-use crate::extract::{ApiJson, ApiQuery, akte_key, document_id};
+use crate::extract::{ApiJson, ApiPath, ApiQuery, akte_key, document_id};
 use crate::upload::{self, ApiMultipart, Upload};
 use crate::{ApiError, AppState, ErrorBody, blocking};
 
@@ -220,6 +220,12 @@ pub(crate) async fn upload_to_inbox(
     Caller(who): Caller,
     ApiMultipart(form): ApiMultipart,
 ) -> Result<(StatusCode, Json<FiledDto>), ApiError> {
+    let checked = who.clone();
+    blocking(&state, move |service| {
+        service.check_may_file(&checked, None)
+    })
+    .await?;
+    let _slot = crate::slot(&state.uploads).await?;
     let mut upload = upload::read(&state, form).await?;
     let capture = transfer_note(&mut upload)?;
     let request = FileRequest {
@@ -252,10 +258,16 @@ pub(crate) async fn upload_to_inbox(
 pub(crate) async fn file_into_akte(
     State(state): State<Arc<AppState>>,
     Caller(who): Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath,
     ApiMultipart(form): ApiMultipart,
 ) -> Result<(StatusCode, Json<FiledDto>), ApiError> {
     let akte = akte_key(&id)?;
+    let (checked, key) = (who.clone(), akte.clone());
+    blocking(&state, move |service| {
+        service.check_may_file(&checked, Some(&key))
+    })
+    .await?;
+    let _slot = crate::slot(&state.uploads).await?;
     let mut upload = upload::read(&state, form).await?;
     let received = upload
         .take("received")
@@ -309,7 +321,7 @@ pub(crate) async fn list_inbox(
 pub(crate) async fn assign(
     State(state): State<Arc<AppState>>,
     Caller(who): Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath,
     ApiJson(body): ApiJson<AssignDto>,
 ) -> Result<Json<DocumentDto>, ApiError> {
     let id = document_id(&id)?;
@@ -458,7 +470,7 @@ pub(crate) async fn list_akten(
 pub(crate) async fn read_akte(
     State(state): State<Arc<AppState>>,
     Caller(who): Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath,
 ) -> Result<Json<AkteDetailDto>, ApiError> {
     let key = akte_key(&id)?;
     let view = blocking(&state, move |service| service.read_akte(&who, &key)).await?;
@@ -486,7 +498,7 @@ pub(crate) async fn read_akte(
 pub(crate) async fn close_akte(
     State(state): State<Arc<AppState>>,
     Caller(who): Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath,
     body: axum::body::Bytes,
 ) -> Result<Json<AkteDto>, ApiError> {
     let key = akte_key(&id)?;
@@ -521,7 +533,7 @@ pub(crate) async fn close_akte(
 pub(crate) async fn create_vorgang(
     State(state): State<Arc<AppState>>,
     Caller(who): Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath,
     ApiJson(body): ApiJson<NewVorgangDto>,
 ) -> Result<(StatusCode, Json<VorgangDto>), ApiError> {
     let key = akte_key(&id)?;

@@ -25,12 +25,14 @@ use std::future::Future;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::{get, post};
 use eakte_service::{Service, ServiceError};
 use tokio::net::TcpListener;
+use tokio::sync::{Notify, OwnedSemaphorePermit, Semaphore};
 
 pub use error::{ApiError, ErrorBody, ErrorDetail};
 
@@ -43,7 +45,20 @@ pub struct AppState {
     max_upload_bytes: u64,
     upload_dir: PathBuf,
     metrics: metrics::Metrics,
+    /// Uploads received at once; more wait (up to [`BUSY_WAIT`], then 503).
+    uploads: Arc<Semaphore>,
+    /// Downloads streamed at once, each holding a blocking thread; more wait likewise.
+    downloads: Arc<Semaphore>,
 }
+
+/// Uploads received at once.
+const MAX_UPLOADS: usize = 16;
+/// Downloads streamed at once.
+const MAX_DOWNLOADS: usize = 64;
+/// How long a request waits for an upload or download slot before it is answered 503.
+const BUSY_WAIT: Duration = Duration::from_secs(30);
+/// How long running requests may take after the signal to stop before they are cut off.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 impl AppState {
     /// The state of a server over `service`; uploads are spooled below `upload_dir` (which is
@@ -62,7 +77,21 @@ impl AppState {
             max_upload_bytes,
             upload_dir,
             metrics: metrics::Metrics::new(),
+            uploads: Arc::new(Semaphore::new(MAX_UPLOADS)),
+            downloads: Arc::new(Semaphore::new(MAX_DOWNLOADS)),
         })
+    }
+}
+
+/// A slot of `pool`, waited for at most [`BUSY_WAIT`]; else 503 `busy`.
+pub(crate) async fn slot(pool: &Arc<Semaphore>) -> Result<OwnedSemaphorePermit, ApiError> {
+    match tokio::time::timeout(BUSY_WAIT, Arc::clone(pool).acquire_owned()).await {
+        Ok(Ok(permit)) => Ok(permit),
+        _ => Err(ApiError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "busy",
+            "too many transfers at once; try again shortly",
+        )),
     }
 }
 
@@ -124,14 +153,29 @@ pub fn router(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
-/// Serves the API on `listener` until `shutdown` completes, then lets running requests finish.
+/// Serves the API on `listener` until `shutdown` completes, then lets running requests finish
+/// for [`SHUTDOWN_GRACE`] and cuts off what is still running (a client that stopped reading
+/// must not keep the server from stopping).
 pub async fn serve(
     listener: TcpListener,
     state: Arc<AppState>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let app = router(state).into_make_service_with_connect_info::<SocketAddr>();
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+    let stopping = Arc::new(Notify::new());
+    let signalled = Arc::clone(&stopping);
+    let graceful = axum::serve(listener, app).with_graceful_shutdown(async move {
+        shutdown.await;
+        signalled.notify_one();
+    });
+    tokio::select! {
+        result = graceful => result,
+        () = async {
+            stopping.notified().await;
+            tokio::time::sleep(SHUTDOWN_GRACE).await;
+        } => {
+            tracing::warn!("requests still running after the grace period were cut off");
+            Ok(())
+        }
+    }
 }

@@ -136,9 +136,18 @@ pub(crate) async fn track(
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let method = request.method().clone();
-    let upload =
-        method == Method::POST && (route.ends_with("/inbox") || route.ends_with("/documents"));
+    // A fixed set of names: any other method would add a series per name sent.
+    let method = match *request.method() {
+        Method::GET => "GET",
+        Method::POST => "POST",
+        Method::PUT => "PUT",
+        Method::DELETE => "DELETE",
+        Method::HEAD => "HEAD",
+        Method::OPTIONS => "OPTIONS",
+        Method::PATCH => "PATCH",
+        _ => "OTHER",
+    };
+    let upload = method == "POST" && (route.ends_with("/inbox") || route.ends_with("/documents"));
     let metrics = &state.metrics;
     metrics.in_flight.inc();
     if upload {
@@ -154,14 +163,14 @@ pub(crate) async fn track(
     metrics
         .durations
         .get_or_create(&RouteLabels {
-            method: method.to_string(),
+            method: method.to_owned(),
             route: route.clone(),
         })
         .observe(elapsed);
     metrics
         .requests
         .get_or_create(&RequestLabels {
-            method: method.to_string(),
+            method: method.to_owned(),
             route,
             status: response.status().as_u16(),
         })

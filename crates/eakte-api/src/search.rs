@@ -36,8 +36,8 @@ pub(crate) struct SearchParams {
     /// `relevance` (default), `newest` or `oldest` (by received date), `filed_newest`,
     /// `filed_oldest`.
     sort: Option<String>,
-    /// Hits per page (default 20; 0 only counts).
-    #[param(minimum = 0)]
+    /// Hits per page (default 20, at most 200; 0 only counts).
+    #[param(minimum = 0, maximum = 200)]
     limit: Option<usize>,
     /// Hits to skip.
     #[param(minimum = 0)]
@@ -105,6 +105,17 @@ pub(crate) async fn search(
             ));
         }
     };
+    // Every hit shown is named in the journal, which names at most this many per search.
+    let limit = params.limit.unwrap_or(20);
+    if limit > eakte_service::MAX_LISTED_HITS {
+        return Err(ApiError::bad_request(
+            "limit",
+            format!(
+                "limit: at most {} hits per page",
+                eakte_service::MAX_LISTED_HITS
+            ),
+        ));
+    }
     let request = SearchRequest {
         query: params.q,
         filter: Filter {
@@ -116,7 +127,7 @@ pub(crate) async fn search(
             ..Filter::default()
         },
         sort,
-        limit: params.limit.unwrap_or(20),
+        limit,
         offset: params.offset.unwrap_or(0),
     };
     let results = blocking(&state, move |service| service.search(&who, &request)).await?;

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use eakte_service::Role;
 use eakte_service::tokens::NewToken;
@@ -12,7 +12,7 @@ use eakte_types::Confidentiality;
 
 use crate::auth::Caller;
 use crate::dto::{CreatedTokenDto, NewTokenDto, TokenDto};
-use crate::extract::ApiJson;
+use crate::extract::{ApiJson, ApiPath};
 use crate::{ApiError, AppState, ErrorBody, blocking};
 
 /// Every token, revoked ones included (never a secret).
@@ -82,7 +82,7 @@ pub(crate) async fn create(
 pub(crate) async fn revoke(
     State(state): State<Arc<AppState>>,
     Caller(who): Caller,
-    Path(id): Path<String>,
+    ApiPath(id): ApiPath,
 ) -> Result<Json<TokenDto>, ApiError> {
     let record = blocking(&state, move |service| service.revoke_token(&who, &id)).await?;
     Ok(Json(TokenDto::from(&record)))

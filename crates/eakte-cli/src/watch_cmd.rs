@@ -92,8 +92,11 @@ pub fn run(args: WatchArgs) -> Result<ExitCode, Failure> {
     let mut seen: HashMap<PathBuf, (Look, Instant)> = HashMap::new();
     let mut failures = 0usize;
     let mut passes = 0;
+    let mut waiting;
     loop {
         passes += 1;
+        waiting = 0;
+        failures += orphan_notes(&args.dir, &mut seen, args.note_timeout_seconds)?;
         for path in candidates(&args.dir)? {
             let Some(look) = look_at(&path) else {
                 seen.remove(&path);
@@ -128,6 +131,7 @@ pub fn run(args: WatchArgs) -> Result<ExitCode, Failure> {
             }
             if let Outcome::Retry(reason) = &outcome {
                 eprintln!("eakte watch: {}: {reason}; trying again", path.display());
+                waiting += 1;
                 continue;
             }
             finish(&args.dir, &path, outcome)?;
@@ -139,11 +143,73 @@ pub fn run(args: WatchArgs) -> Result<ExitCode, Failure> {
         }
         std::thread::sleep(interval);
     }
-    Ok(if failures == 0 {
+    if waiting > 0 {
+        eprintln!("eakte watch: {waiting} file(s) still waiting for the server");
+    }
+    Ok(if failures == 0 && waiting == 0 {
         ExitCode::SUCCESS
     } else {
         ExitCode::from(exit::FAILURE)
     })
+}
+
+/// Moves transfer notes without their document (a note that came after its file failed for
+/// want of one, or whose file was taken away) to `failed/` once they have been alone for the
+/// note timeout, so that no later scan of the same name is filed with a stale note.
+fn orphan_notes(
+    dir: &Path,
+    seen: &mut HashMap<PathBuf, (Look, Instant)>,
+    timeout_seconds: u64,
+) -> Result<usize, Failure> {
+    let mut moved = 0;
+    for entry in std::fs::read_dir(dir).with_context(|| format!("cannot list {}", dir.display()))? {
+        let note = entry
+            .with_context(|| format!("cannot list {}", dir.display()))?
+            .path();
+        let name = note
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy()
+            .into_owned();
+        let Some(document) = name.strip_suffix(".json") else {
+            continue;
+        };
+        if name.starts_with('.') || dir.join(document).exists() || !note.is_file() {
+            continue;
+        }
+        let Some(meta) = std::fs::metadata(&note).ok() else {
+            continue;
+        };
+        let look = Look {
+            size: meta.len(),
+            modified: meta.modified().ok(),
+            note: None,
+        };
+        let since = match seen.get(&note) {
+            Some((before, since)) if *before == look => *since,
+            _ => {
+                seen.insert(note.clone(), (look, Instant::now()));
+                continue;
+            }
+        };
+        if since.elapsed() < Duration::from_secs(timeout_seconds) {
+            continue;
+        }
+        let target_dir = dir.join("failed");
+        let stamp = chrono::Utc::now().format("%Y%m%dT%H%M%S%.6f");
+        let target = target_dir.join(format!("{stamp}-{name}"));
+        std::fs::write(
+            target_dir.join(format!("{stamp}-{name}.error.txt")),
+            format!("a transfer note without its document {document}\n"),
+        )
+        .with_context(|| format!("cannot write into {}", target_dir.display()))?;
+        std::fs::rename(&note, &target)
+            .with_context(|| format!("cannot move {}", note.display()))?;
+        seen.remove(&note);
+        eprintln!("eakte watch: {name} (no document) → failed/");
+        moved += 1;
+    }
+    Ok(moved)
 }
 
 /// The files of `dir` that may be documents: regular files, not hidden, not partial, not notes.
@@ -258,8 +324,9 @@ fn upload(
     let body = response.text().unwrap_or_default();
     if status.is_success() {
         Outcome::Done(body)
-    } else if status.is_server_error() || status.as_u16() == 401 {
-        // The server's trouble, or a token to be replaced: the file waits.
+    } else if status.is_server_error() || matches!(status.as_u16(), 401 | 404 | 405 | 408 | 429) {
+        // The server's trouble, a token to be replaced, or a wrong --server (no such route):
+        // the file waits.
         Outcome::Retry(format!("the server answered {status}: {body}"))
     } else {
         Outcome::Failed(format!("the server refused the file ({status}): {body}"))
@@ -292,13 +359,16 @@ fn finish(dir: &Path, path: &Path, outcome: Outcome) -> Result<(), Failure> {
         .into_owned();
     std::fs::write(target_dir.join(format!("{target_name}{suffix}")), text)
         .with_context(|| format!("cannot write into {}", target_dir.display()))?;
-    std::fs::rename(path, &target)
-        .with_context(|| format!("cannot move {} to {}", path.display(), target.display()))?;
+    // The note first: a watcher stopped between the two moves leaves the file without a note,
+    // which later fails for want of one (its note is in done/ or failed/ beside the receipt);
+    // the other order could leave a note behind that a later scan of the same name would take.
     let note = note_path(path);
     if note.exists() {
         std::fs::rename(&note, target_dir.join(format!("{target_name}.json")))
             .with_context(|| format!("cannot move {}", note.display()))?;
     }
+    std::fs::rename(path, &target)
+        .with_context(|| format!("cannot move {} to {}", path.display(), target.display()))?;
     eprintln!("eakte watch: {} → {sub}/", name);
     Ok(())
 }

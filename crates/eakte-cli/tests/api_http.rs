@@ -600,7 +600,19 @@ fn content_has_etag_ranges_and_the_text_endpoint_the_extracted_text() {
         tail.bytes().unwrap().as_ref(),
         &original[original.len() - 5..]
     );
-    assert_eq!(ranged("bytes=500-600").status().as_u16(), 416);
+    let unsatisfiable = ranged("bytes=500-600");
+    assert_eq!(unsatisfiable.status().as_u16(), 416);
+    assert_eq!(
+        unsatisfiable.headers()["content-range"],
+        format!("bytes */{}", original.len())
+    );
+    // A suffix longer than the content is all of it; another unit is ignored.
+    let longer = ranged("bytes=-5000");
+    assert_eq!(longer.status().as_u16(), 206);
+    assert_eq!(longer.bytes().unwrap().as_ref(), original);
+    let other_unit = ranged("items=0-1");
+    assert_eq!(other_unit.status().as_u16(), 200);
+    assert_eq!(other_unit.bytes().unwrap().as_ref(), original);
     let cached = w
         .server
         .request("GET", &format!("/documents/{doc}/content"), Some(&clerk))
@@ -608,6 +620,13 @@ fn content_has_etag_ranges_and_the_text_endpoint_the_extracted_text() {
         .send()
         .unwrap();
     assert_eq!(cached.status().as_u16(), 304);
+    let listed = w
+        .server
+        .request("GET", &format!("/documents/{doc}/content"), Some(&clerk))
+        .header("If-None-Match", format!("\"other\", W/{etag}"))
+        .send()
+        .unwrap();
+    assert_eq!(listed.status().as_u16(), 304);
     // Metadata with versions and per-page information, and the text.
     let (status, meta) = json(w.server.get(&format!("/documents/{doc}"), &clerk));
     assert_eq!(status, 200, "{meta}");
@@ -636,7 +655,7 @@ fn content_has_etag_ranges_and_the_text_endpoint_the_extracted_text() {
             .iter()
             .filter(|a| **a == "document.downloaded")
             .count(),
-        5,
+        8,
         "{actions:?}"
     );
     assert_eq!(
@@ -830,6 +849,17 @@ fn bad_input_is_answered_with_a_4xx_and_a_stable_code_never_a_5xx() {
             "no_route",
         ),
         (
+            w.server.request("GET", "/documents/%FF%FE", Some(&clerk)),
+            400,
+            "bad_id",
+        ),
+        (
+            w.server
+                .request("GET", "/search?q=a&limit=201", Some(&clerk)),
+            400,
+            "limit",
+        ),
+        (
             w.server.request("DELETE", "/plan", Some(&clerk)),
             405,
             "method_not_allowed",
@@ -926,6 +956,13 @@ fn admin_manages_tokens_while_the_server_runs_and_operations_endpoints_answer() 
     assert!(revoked["revoked"].is_string());
     let (status, _) = json(w.server.get("/search?q=Zitronenfalter", &new_token));
     assert_eq!(status, 401);
+    // A made-up method adds no series of its own to the metrics.
+    let odd = w
+        .server
+        .request("FROBNICATE", "/healthz", None)
+        .send()
+        .unwrap();
+    assert_eq!(odd.status().as_u16(), 405);
     // Health, metrics and the OpenAPI document need no token.
     let (status, health) = json(w.server.request("GET", "/healthz", None).send().unwrap());
     assert_eq!((status, health["status"].as_str()), (200, Some("ok")));
@@ -948,6 +985,8 @@ fn admin_manages_tokens_while_the_server_runs_and_operations_endpoints_answer() 
         assert!(metrics.contains(name), "{name} missing in {metrics}");
     }
     assert!(metrics.contains("route=\"/api/v1/search\""), "{metrics}");
+    assert!(!metrics.contains("FROBNICATE"), "{metrics}");
+    assert!(metrics.contains("method=\"OTHER\""), "{metrics}");
     let (status, doc) = json(
         w.server
             .request("GET", "/openapi.json", None)

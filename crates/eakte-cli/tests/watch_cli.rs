@@ -88,6 +88,20 @@ fn complete_files_with_notes_go_to_the_inbox_and_refused_ones_to_failed_with_the
     assert!(share.join(".abmeldung-2.txt").exists());
     assert!(share.join("abmeldung-3.txt.part").exists());
 
+    // A note that comes after its file failed for want of one is not left for the next scan
+    // of that name: alone past the note timeout, it goes to failed/ too.
+    std::fs::write(share.join("ohne-notiz.txt.json"), note("gray")).unwrap();
+    let out = watch(&server, &share, &token_file);
+    assert_eq!(out.status.code(), Some(1), "{}", common::text(&out.stderr));
+    assert!(!share.join("ohne-notiz.txt.json").exists());
+    let orphan = std::fs::read_dir(share.join("failed"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .find(|n| n.ends_with("-ohne-notiz.txt.json.error.txt"))
+        .expect("the orphan note's reason");
+    let reason = std::fs::read_to_string(share.join("failed").join(orphan)).unwrap();
+    assert!(reason.contains("without its document"), "{reason}");
+
     let (status, inbox) = json(server.get("/inbox", &clerk));
     assert_eq!(status, 200);
     let inbox = inbox.as_array().unwrap();
@@ -144,6 +158,11 @@ fn complete_files_with_notes_go_to_the_inbox_and_refused_ones_to_failed_with_the
         common::text(&out.stderr).contains("trying again"),
         "{}",
         common::text(&out.stderr)
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "files still waiting must not exit 0"
     );
     assert!(share.join("spaeter.txt").exists());
     assert!(share.join("spaeter.txt.json").exists());

@@ -364,6 +364,28 @@ impl Service {
         Ok((dokument, akte))
     }
 
+    /// Whether the caller may file into `akte` (or, without one, into an inbox), checked before
+    /// an upload's body is received, so that nobody without the right makes the server spool a
+    /// large body. A refusal is journaled as any other; `file_document` checks again.
+    pub fn check_may_file(
+        &self,
+        who: &Principal,
+        akte: Option<&AkteKey>,
+    ) -> Result<(), ServiceError> {
+        match akte {
+            Some(key) => {
+                self.require(who, Right::FileRecords)?;
+                self.reachable_akte(who, Right::FileRecords, key)?;
+            }
+            None => {
+                if !who.role.has(Right::FileRecords) {
+                    self.require(who, Right::UploadToInbox)?;
+                }
+            }
+        }
+        Ok(())
+    }
+
     /// Files one file: stores its bytes, journals and catalogs the document, indexes its
     /// metadata and queues its text extraction. Returns once the original and the journal
     /// entry are durable. A file whose bytes are already filed in the same Akte (or the inbox)

@@ -23,4 +23,5 @@ pub use error::ServiceError;
 pub use filing::{AkteKey, AktenFilter, FileRequest, Filed, NewAkte};
 pub use maintenance::VerifyReport;
 pub use reading::{AkteView, Content, DocumentView, PageQuality};
+pub use search::MAX_LISTED_HITS;
 pub use service::{Options, Service};
