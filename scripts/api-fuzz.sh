@@ -51,10 +51,11 @@ status=0
 # The admin comes last: its run makes and revokes tokens, the others' among them.
 for who in clerk auditor scanner records_manager admin; do
   echo "api-fuzz: as $who" >&2
-  "$venv/bin/schemathesis" run "$base/openapi.json" \
+  # From the scratch folder, where schemathesis keeps its state.
+  (cd "$scratch" && "$venv/bin/schemathesis" run "$base/openapi.json" \
     --checks "$checks" --max-examples "$max_examples" --seed 1 --workers 2 \
     --suppress-health-check all --request-timeout 60 \
-    -H "Authorization: Bearer ${!who}" || status=1
+    -H "Authorization: Bearer ${!who}") || status=1
 done
 
 kill -TERM "$server_pid"
