@@ -21,6 +21,7 @@ echo "…"
 clerk_token="$EAKTE_DATA/auth/demo-clerk.token"
 if [ ! -s "$clerk_token" ]; then
   umask 077
+  mkdir -p "$EAKTE_DATA/auth"
   "$eakte" token create --user demo-clerk --role clerk \
     --unit "33 Bürgerbüro – Melde-, Pass- und Ausweiswesen" --clearance nfd > "$clerk_token.new"
   mv "$clerk_token.new" "$clerk_token"
