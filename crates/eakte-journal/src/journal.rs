@@ -281,6 +281,19 @@ impl Journal {
         self.inner.checkpoint()
     }
 
+    /// Whether appends can be taken now: `Err` with the reason after damage was found or an
+    /// fsync failed (then nothing more is written until the journal is opened again).
+    pub fn writable(&self) -> Result<(), JournalError> {
+        if let Some(why) = &lock(&self.inner.state).broken {
+            return Err(JournalError::Damaged(why.clone()));
+        }
+        if self.inner.sync.is_poisoned() {
+            let why = self.inner.sync.poisoned().unwrap_or_default();
+            return Err(eakte_segment::SegmentError::Poisoned(why).into());
+        }
+        Ok(())
+    }
+
     /// The number of durable entries.
     pub fn size(&self) -> u64 {
         self.inner.durable.load(Ordering::Acquire)

@@ -227,6 +227,18 @@ impl Service {
         self.queue.outstanding()
     }
 
+    /// Whether the service can take changes: the journal takes appends and the catalog is in
+    /// step with it; `Err` names what is wrong (a restart is needed).
+    pub fn health(&self) -> Result<(), ServiceError> {
+        self.parts.journal.writable()?;
+        if self.parts.out_of_step.load(Ordering::SeqCst) {
+            return Err(ServiceError::Internal(
+                "the catalog is behind the journal after a failed update; restart eakte".into(),
+            ));
+        }
+        Ok(())
+    }
+
     /// Pages read by OCR since the service was opened.
     pub fn ocr_pages(&self) -> u64 {
         self.parts.ocr_pages.load(Ordering::Relaxed)
