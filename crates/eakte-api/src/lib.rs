@@ -154,7 +154,7 @@ pub fn router(state: Arc<AppState>) -> Router {
 }
 
 /// Serves the API on `listener` until `shutdown` completes, then lets running requests finish
-/// for [`SHUTDOWN_GRACE`] and cuts off what is still running (a client that stopped reading
+/// for 30 seconds and cuts off what is still running (a client that stopped reading
 /// must not keep the server from stopping).
 pub async fn serve(
     listener: TcpListener,
