@@ -15,6 +15,10 @@ pub(crate) fn index_document(
     id: DokumentId,
     fresh: bool,
 ) -> Result<(), ServiceError> {
+    // Reading the catalog and writing the index happen under the document's stripe lock: two
+    // threads re-indexing one document (an Akte closed while its document's text is recorded)
+    // would otherwise let the one that read the older state write last.
+    let _stripe = parts.index_stripe(id);
     let dokument = parts.dokument(id)?;
     let akte = match dokument.akte_id {
         Some(akte_id) => parts.catalog.akte(akte_id)?,

@@ -44,7 +44,12 @@ pub(crate) struct Parts {
     pub(crate) index_incomplete: AtomicBool,
     /// Pages read by OCR since the service was opened (for metrics).
     pub(crate) ocr_pages: AtomicU64,
+    /// Locks that serialise the re-indexing of one document (by a stripe of its id).
+    index_stripes: Vec<Mutex<()>>,
 }
+
+/// Stripes of the re-indexing locks.
+const INDEX_STRIPES: usize = 64;
 
 impl Parts {
     /// (Re-)indexes a document after its change is durable. A failure does not undo or fail
@@ -88,6 +93,14 @@ impl Parts {
         let bytes = self.store.get_bytes(blob)?;
         serde_json::from_slice(&bytes)
             .map_err(|e| ServiceError::Corruption(format!("rendition {blob} does not decode: {e}")))
+    }
+
+    /// The lock under which one document is re-indexed.
+    pub(crate) fn index_stripe(&self, id: DokumentId) -> MutexGuard<'_, ()> {
+        let stripe = usize::from(id.as_uuid().as_bytes()[15]) % INDEX_STRIPES;
+        self.index_stripes[stripe]
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
     }
 
     pub(crate) fn write_lock(&self) -> MutexGuard<'_, ()> {
@@ -182,6 +195,7 @@ impl Service {
             out_of_step: AtomicBool::new(false),
             index_incomplete: AtomicBool::new(false),
             ocr_pages: AtomicU64::new(0),
+            index_stripes: (0..INDEX_STRIPES).map(|_| Mutex::new(())).collect(),
         });
         let index_from = read_index_mark(data);
         // The mark is removed while the service runs, so that a crash leaves none behind and
