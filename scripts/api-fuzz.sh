@@ -46,14 +46,35 @@ base=$(sed -n 's/^listening on //p' "$scratch/serve.out")
 [ -n "$base" ] || { cat "$scratch/serve.err" >&2; echo "api-fuzz: the server did not start" >&2; exit 1; }
 echo "api-fuzz: server at $base" >&2
 
-checks=not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance,negative_data_rejection
+# The checks: no 5xx, status codes, content types and bodies as documented, invalid input
+# refused. Multipart forms carry every field as text: a "negative" value that schemathesis means as
+# an array or a number arrives as the text "[null]" or "12", which is a valid title or sender. So
+# for the two uploads only, invalid input is judged by the other checks, not by whether text that
+# could be anything was accepted.
+cat > "$scratch/schemathesis.toml" <<'TOML'
+[checks]
+enabled = false
+not_a_server_error.enabled = true
+status_code_conformance.enabled = true
+content_type_conformance.enabled = true
+response_schema_conformance.enabled = true
+negative_data_rejection.enabled = true
+
+[[operations]]
+include-name = "POST /inbox"
+checks.negative_data_rejection.enabled = false
+
+[[operations]]
+include-name = "POST /akten/{id}/documents"
+checks.negative_data_rejection.enabled = false
+TOML
 status=0
 # The admin comes last: its run makes and revokes tokens, the others' among them.
 for who in clerk auditor scanner records_manager admin; do
   echo "api-fuzz: as $who" >&2
   # From the scratch folder, where schemathesis keeps its state.
   (cd "$scratch" && "$venv/bin/schemathesis" run "$base/openapi.json" \
-    --checks "$checks" --max-examples "$max_examples" --seed 1 --workers 2 \
+    --max-examples "$max_examples" --seed 1 --workers 1 \
     --suppress-health-check all --request-timeout 60 \
     -H "Authorization: Bearer ${!who}") || status=1
 done
