@@ -11,9 +11,7 @@ use axum::response::{IntoResponse, Response};
 use tokio_stream::wrappers::ReceiverStream;
 
 use crate::auth::Caller;
-use crate::dto::{
-    ContentParams, DocumentDetailDto, DocumentDto, PageDto, PageTextDto, TextDto, page_source,
-};
+use crate::dto::{ContentParams, DocumentDetailDto, DocumentDto, PageDto, PageTextDto, TextDto};
 use crate::extract::{ApiPath, ApiQuery, document_id};
 use crate::{ApiError, AppState, ErrorBody, blocking};
 
@@ -80,7 +78,7 @@ pub(crate) async fn text(
             .iter()
             .map(|page| PageTextDto {
                 number: page.number,
-                source: page_source(page.source).to_owned(),
+                source: page.source.as_str().to_owned(),
                 confidence: page.confidence,
                 text: page.text.clone(),
             })

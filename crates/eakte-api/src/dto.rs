@@ -266,21 +266,11 @@ impl From<&PageQuality> for PageDto {
     fn from(page: &PageQuality) -> Self {
         Self {
             number: page.number,
-            source: page_source(page.source).to_owned(),
+            source: page.source.as_str().to_owned(),
             confidence: page.confidence,
             rotation: page.rotation,
             error: page.error.map(str::to_owned),
         }
-    }
-}
-
-/// The wire name of a page source.
-pub fn page_source(source: eakte_extract::PageSource) -> &'static str {
-    match source {
-        eakte_extract::PageSource::TextLayer => "text-layer",
-        eakte_extract::PageSource::Ocr => "ocr",
-        eakte_extract::PageSource::PlainText => "plain-text",
-        eakte_extract::PageSource::None => "none",
     }
 }
 

@@ -371,10 +371,7 @@ pub(crate) async fn plan(
                 code: unit.code.to_string(),
                 depth,
                 title: unit.title.clone(),
-                record_class: serde_json::to_value(unit.record_class)
-                    .ok()
-                    .and_then(|v| v.as_str().map(str::to_owned))
-                    .unwrap_or_default(),
+                record_class: unit.record_class.as_str().to_owned(),
                 unit: unit.unit.clone(),
                 archival_value: unit.archival_value.as_str().to_owned(),
                 retention_rule: unit.retention_rule.clone(),

@@ -71,6 +71,17 @@ pub enum RecordClass {
     Sammelakte,
 }
 
+impl RecordClass {
+    /// The name in the plan file, the CLI and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sachakte => "sachakte",
+            Self::Fallakte => "fallakte",
+            Self::Sammelakte => "sammelakte",
+        }
+    }
+}
+
 impl FilePlan {
     /// Parses and validates a plan in its JSON form.
     pub fn from_json(bytes: &[u8]) -> Result<FilePlan, PlanError> {
@@ -220,4 +231,20 @@ fn is_rule_id(s: &str) -> bool {
     (1..=MAX_RULE_ID_CHARS).contains(&s.len())
         && s.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.-".contains(&b))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::RecordClass;
+
+    #[test]
+    fn record_class_names_are_the_plan_files_names() {
+        for class in [
+            RecordClass::Sachakte,
+            RecordClass::Fallakte,
+            RecordClass::Sammelakte,
+        ] {
+            assert_eq!(serde_json::to_value(class).unwrap(), class.as_str());
+        }
+    }
 }

@@ -150,10 +150,8 @@ fn print_text(
     for page in &extraction.pages {
         let mut head = format!("--- page {}: ", page.number);
         head.push_str(match page.source {
-            PageSource::TextLayer => "text-layer",
-            PageSource::Ocr => "ocr",
-            PageSource::PlainText => "plain-text",
             PageSource::None => "no text",
+            source => source.as_str(),
         });
         if let Some(confidence) = page.confidence {
             head.push_str(&format!(", confidence {confidence:.0}"));

@@ -68,10 +68,7 @@ fn show_plan(service: &Service, json: bool) -> Result<ExitCode, Failure> {
     writeln!(out, "{} (version {})", plan.title, plan.plan_version).context("stdout")?;
     for (depth, unit) in plan.units() {
         let code = format!("{}{}", "  ".repeat(depth), unit.code);
-        let class = serde_json::to_value(unit.record_class)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-            .unwrap_or_default();
+        let class = unit.record_class.as_str();
         writeln!(
             out,
             "{code:<14} {:<52} {:<24} {:<10} {}  {}",

@@ -63,6 +63,18 @@ pub enum PageSource {
     None,
 }
 
+impl PageSource {
+    /// The name in the extraction result and the API (`text-layer`, `ocr`, `plain-text`, `none`).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::TextLayer => "text-layer",
+            Self::Ocr => "ocr",
+            Self::PlainText => "plain-text",
+            Self::None => "none",
+        }
+    }
+}
+
 /// The image that OCR read for a page.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
@@ -107,6 +119,23 @@ impl Page {
             rotation: 0,
             ocr_input: None,
             error: Some(error),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::PageSource;
+
+    #[test]
+    fn page_source_names_are_the_results_names() {
+        for source in [
+            PageSource::TextLayer,
+            PageSource::Ocr,
+            PageSource::PlainText,
+            PageSource::None,
+        ] {
+            assert_eq!(serde_json::to_value(source).unwrap(), source.as_str());
         }
     }
 }
