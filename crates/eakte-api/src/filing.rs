@@ -221,10 +221,7 @@ pub(crate) async fn upload_to_inbox(
     ApiMultipart(form): ApiMultipart,
 ) -> Result<(StatusCode, Json<FiledDto>), ApiError> {
     let checked = who.clone();
-    blocking(&state, move |service| {
-        service.check_may_file(&checked, None)
-    })
-    .await?;
+    blocking(&state, move |service| service.may_file_into(&checked, None)).await?;
     let _slot = crate::slot(&state.uploads).await?;
     let mut upload = upload::read(&state, form).await?;
     let capture = transfer_note(&mut upload)?;
@@ -264,7 +261,7 @@ pub(crate) async fn file_into_akte(
     let akte = akte_key(&id)?;
     let (checked, key) = (who.clone(), akte.clone());
     blocking(&state, move |service| {
-        service.check_may_file(&checked, Some(&key))
+        service.may_file_into(&checked, Some(&key))
     })
     .await?;
     let _slot = crate::slot(&state.uploads).await?;

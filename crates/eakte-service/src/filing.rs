@@ -364,26 +364,27 @@ impl Service {
         Ok((dokument, akte))
     }
 
-    /// Whether the caller may file into `akte` (or, without one, into an inbox), checked before
-    /// an upload's body is received, so that nobody without the right makes the server spool a
-    /// large body. A refusal is journaled as any other; `file_document` checks again.
-    pub fn check_may_file(
+    /// Whether the caller may file into `akte` (or, without one, into an inbox), with the Akte
+    /// it reaches: the first checks of [`file_document`](Self::file_document), which the API also
+    /// makes before it receives an upload's body, so that nobody without the right makes the
+    /// server spool a large body. A refusal is journaled as any other.
+    pub fn may_file_into(
         &self,
         who: &Principal,
         akte: Option<&AkteKey>,
-    ) -> Result<(), ServiceError> {
+    ) -> Result<Option<Akte>, ServiceError> {
         match akte {
             Some(key) => {
                 self.require(who, Right::FileRecords)?;
-                self.reachable_akte(who, Right::FileRecords, key)?;
+                Ok(Some(self.reachable_akte(who, Right::FileRecords, key)?))
             }
             None => {
                 if !who.role.has(Right::FileRecords) {
                     self.require(who, Right::UploadToInbox)?;
                 }
+                Ok(None)
             }
         }
-        Ok(())
     }
 
     /// Files one file: stores its bytes, journals and catalogs the document, indexes its
@@ -398,15 +399,10 @@ impl Service {
         path: &Path,
         request: &FileRequest,
     ) -> Result<Filed, ServiceError> {
-        let (akte, inbox_unit) = match &request.akte {
-            Some(key) => {
-                self.require(who, Right::FileRecords)?;
-                (
-                    Some(self.reachable_akte(who, Right::FileRecords, key)?),
-                    None,
-                )
-            }
-            None => (None, self.inbox_unit(who, request.unit.as_deref())?),
+        let akte = self.may_file_into(who, request.akte.as_ref())?;
+        let inbox_unit = match akte {
+            Some(_) => None,
+            None => self.inbox_unit(who, request.unit.as_deref())?,
         };
         let akte_id = akte.as_ref().map(|a| a.id);
         let metadata = std::fs::metadata(path).map_err(unreadable)?;
@@ -516,9 +512,7 @@ impl Service {
         who: &Principal,
         unit: Option<&str>,
     ) -> Result<Option<String>, ServiceError> {
-        if !(who.role.has(Right::UploadToInbox) || who.role.has(Right::FileRecords)) {
-            self.require(who, Right::UploadToInbox)?;
-        }
+        // The role was checked by `may_file_into`.
         let unit = match unit {
             Some(unit) => Some(required_text("unit", unit)?),
             None if who.role == Role::Operator => None,
