@@ -26,7 +26,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Instant;
 
 use anyhow::{Context, bail};
 use eakte_config::Config;
@@ -228,11 +228,6 @@ fn fill(data: &Path, eakte: &Path, docs: u64) -> anyhow::Result<Vec<DokumentId>>
     Ok(ids)
 }
 
-fn percentile(sorted: &[Duration], p: f64) -> f64 {
-    let index = ((sorted.len() as f64 - 1.0) * p).round() as usize;
-    sorted[index].as_secs_f64() * 1000.0
-}
-
 /// The library's latency of `work` over `n` calls, sequentially: (p50, p99) in ms.
 fn library<T>(
     n: usize,
@@ -244,8 +239,8 @@ fn library<T>(
         work(i)?;
         times.push(started.elapsed());
     }
-    times.sort();
-    Ok((percentile(&times, 0.5), percentile(&times, 0.99)))
+    let ms = |p| eakte_benches::quantile(&times, p).as_secs_f64() * 1000.0;
+    Ok((ms(0.5), ms(0.99)))
 }
 
 /// The search requests of the query set (eakte's query language and filters).

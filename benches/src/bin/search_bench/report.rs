@@ -2,6 +2,8 @@
 
 use std::time::Duration;
 
+use eakte_benches::quantile;
+
 use crate::Build;
 use crate::fts::Answer;
 use crate::queries::{Kind, Query};
@@ -30,17 +32,6 @@ pub struct Results<'a> {
     pub lost: usize,
     /// Length of the ingest phase.
     pub ingest_seconds: u64,
-}
-
-/// The `p`-quantile (0..=1) of durations by the nearest-rank method; zero when empty.
-pub fn quantile(values: &[Duration], p: f64) -> Duration {
-    if values.is_empty() {
-        return Duration::ZERO;
-    }
-    let mut v = values.to_vec();
-    v.sort();
-    let rank = ((p * v.len() as f64).ceil() as usize).clamp(1, v.len());
-    v[rank - 1]
 }
 
 fn ms(d: Duration) -> String {
@@ -181,18 +172,4 @@ pub fn print(r: &Results<'_>) {
         r.lost,
         yes_no(t99 <= Duration::from_secs(1) && r.lost == 0 && !r.delays.is_empty())
     );
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn quantiles_by_nearest_rank() {
-        let v: Vec<Duration> = (1..=100).rev().map(Duration::from_millis).collect();
-        assert_eq!(quantile(&v, 0.5), Duration::from_millis(50));
-        assert_eq!(quantile(&v, 0.99), Duration::from_millis(99));
-        assert_eq!(quantile(&v, 1.0), Duration::from_millis(100));
-        assert_eq!(quantile(&[], 0.5), Duration::ZERO);
-    }
 }
