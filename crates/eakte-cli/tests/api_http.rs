@@ -7,6 +7,7 @@ use std::path::Path;
 
 use chrono::{SecondsFormat, Utc};
 use common::server::{Server, UNIT_A, UNIT_B, akte, import_plan, ingest, json, token};
+use eakte_journal::merkle::{Blake3Hasher, verify_consistency, verify_inclusion};
 use reqwest::blocking::multipart::{Form, Part};
 use serde_json::json;
 
@@ -673,12 +674,62 @@ fn the_audit_export_verifies_offline_and_proofs_check_against_the_checkpoint() {
     assert_eq!(status, 200, "{checkpoint}");
     let size = checkpoint["size"].as_u64().unwrap();
     assert!(size > 5);
-    let (status, proof) = json(w.server.get(
+    let hashes = |proof: &serde_json::Value| -> Vec<[u8; 32]> {
+        proof["hashes"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| {
+                hex::decode(h.as_str().unwrap())
+                    .unwrap()
+                    .try_into()
+                    .unwrap()
+            })
+            .collect()
+    };
+    let root = |checkpoint: &serde_json::Value| -> [u8; 32] {
+        hex::decode(checkpoint["root"].as_str().unwrap())
+            .unwrap()
+            .try_into()
+            .unwrap()
+    };
+    let (status, inclusion) = json(w.server.get(
         &format!("/audit/proof/inclusion?index=0&size={size}"),
         &auditor,
     ));
     assert_eq!(status, 200);
-    assert!(!proof["hashes"].as_array().unwrap().is_empty());
+    // The reads above added entries: a newer checkpoint, and the proof that the older tree is
+    // its prefix, checked against both signed roots (and refused once a hash is changed).
+    let (_, newer) = json(w.server.get("/audit/checkpoint", &auditor));
+    let newer_size = newer["size"].as_u64().unwrap();
+    assert!(newer_size > size);
+    let (status, consistency) = json(w.server.get(
+        &format!("/audit/proof/consistency?from={size}&to={newer_size}"),
+        &auditor,
+    ));
+    assert_eq!(status, 200, "{consistency}");
+    let mut proof = hashes(&consistency);
+    verify_consistency(
+        &Blake3Hasher,
+        size,
+        newer_size,
+        &root(&checkpoint),
+        &root(&newer),
+        &proof,
+    )
+    .unwrap();
+    proof[0][0] ^= 1;
+    assert!(
+        verify_consistency(
+            &Blake3Hasher,
+            size,
+            newer_size,
+            &root(&checkpoint),
+            &root(&newer),
+            &proof
+        )
+        .is_err()
+    );
     let (status, body) = json(w.server.get(
         &format!("/audit/proof/consistency?from=1&to={}", size + 1000),
         &auditor,
@@ -697,6 +748,23 @@ fn the_audit_export_verifies_offline_and_proofs_check_against_the_checkpoint() {
         .unpack(out.path())
         .unwrap();
     let export = out.path().join("journal-export");
+    // Entry 1 names the leaf hash of entry 0 (`prev`): the inclusion proof of entry 0 leads
+    // from it to the signed root.
+    let entries = std::fs::read_to_string(export.join("entries.jsonl")).unwrap();
+    let second: serde_json::Value = serde_json::from_str(entries.lines().nth(1).unwrap()).unwrap();
+    let leaf: [u8; 32] = hex::decode(second["prev"].as_str().unwrap())
+        .unwrap()
+        .try_into()
+        .unwrap();
+    verify_inclusion(
+        &Blake3Hasher,
+        0,
+        size,
+        &leaf,
+        &hashes(&inclusion),
+        &root(&checkpoint),
+    )
+    .unwrap();
     let key = std::fs::read_to_string(out.path().join("public-key.txt")).unwrap();
     assert_eq!(key.trim(), checkpoint["public_key"].as_str().unwrap());
     let verified = common::eakte(
