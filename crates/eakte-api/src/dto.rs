@@ -157,29 +157,23 @@ pub struct ExtractionDto {
 
 impl From<&Extraction> for ExtractionDto {
     fn from(extraction: &Extraction) -> Self {
-        let mut dto = Self {
-            state: String::new(),
-            pages: None,
-            language: None,
-            error_code: None,
-            error_message: None,
-        };
-        match extraction {
-            Extraction::Pending => dto.state = "pending".into(),
+        let (state, pages, language, error) = match extraction {
+            Extraction::Pending => ("pending", None, None, None),
             Extraction::Done {
                 pages, language, ..
-            } => {
-                dto.state = "done".into();
-                dto.pages = Some(*pages);
-                dto.language = language.clone();
-            }
+            } => ("done", Some(*pages), language.clone(), None),
             Extraction::Failed { code, message } => {
-                dto.state = "failed".into();
-                dto.error_code = Some(code.clone());
-                dto.error_message = Some(message.clone());
+                ("failed", None, None, Some((code.clone(), message.clone())))
             }
+        };
+        let (error_code, error_message) = error.unzip();
+        Self {
+            state: state.to_owned(),
+            pages,
+            language,
+            error_code,
+            error_message,
         }
-        dto
     }
 }
 
