@@ -7,6 +7,7 @@ mod store;
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
+use std::time::{Duration, Instant};
 
 use eakte_types::{AkteId, Aktenzeichen, BlobId, DokumentId, PlanCode, Sha256Digest, VorgangId};
 use serde::{Deserialize, Serialize};
@@ -51,10 +52,39 @@ impl std::fmt::Debug for Catalog {
     }
 }
 
+/// How long opening waits for the lock a just-dropped handle of this process still holds.
+const LOCK_WAIT: Duration = Duration::from_secs(2);
+
+/// Opens sled in `dir`. Dropping a `sled::Db` returns before its flusher thread has let go of
+/// the directory's file lock, so an open right after a drop (a rebuild, a test re-opening its
+/// catalog) can find the lock still taken; such an open is retried for up to [`LOCK_WAIT`].
+/// Every other error, and a lock that stays taken (another process), is returned.
+fn open_db(dir: &Path) -> Result<sled::Db, sled::Error> {
+    let started = Instant::now();
+    let mut pause = Duration::from_millis(5);
+    loop {
+        match sled::open(dir) {
+            Err(sled::Error::Io(e)) if is_lock_taken(&e) && started.elapsed() < LOCK_WAIT => {
+                debug!(dir = %dir.display(), "catalog lock still taken; waiting");
+                std::thread::sleep(pause);
+                pause = (pause * 2).min(Duration::from_millis(100));
+            }
+            other => return other,
+        }
+    }
+}
+
+/// Whether sled refused to open because the directory's lock is taken. sled reports it as an
+/// I/O error of kind `Other` whose message starts with this text.
+fn is_lock_taken(e: &std::io::Error) -> bool {
+    e.kind() == std::io::ErrorKind::WouldBlock
+        || e.to_string().starts_with("could not acquire lock")
+}
+
 impl Catalog {
     /// Opens the catalog in `dir`, creating it if it does not exist.
     pub fn open(dir: &Path) -> Result<Self, CatalogError> {
-        let db = sled::open(dir)?;
+        let db = open_db(dir)?;
         let trees = TREES
             .iter()
             .map(|(_, name)| db.open_tree(name))

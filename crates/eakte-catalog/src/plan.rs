@@ -3,6 +3,7 @@
 use std::collections::HashSet;
 
 use chrono::NaiveDate;
+pub use eakte_types::RecordClass;
 use eakte_types::{ArchivalValue, PlanCode};
 use serde::{Deserialize, Serialize};
 
@@ -56,30 +57,6 @@ pub struct PlanUnit {
     /// The units below this one.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub children: Vec<PlanUnit>,
-}
-
-/// The kind of Akten kept under a plan unit (Aktenart).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum RecordClass {
-    /// Sachakte: one Akte per subject, such as the office's organisation or a regulation.
-    Sachakte,
-    /// Fallakte: one Akte per case, such as a person's passport application or a marriage.
-    Fallakte,
-    /// Sammelakte: routine papers of one kind collected per period, such as daily register
-    /// information requests.
-    Sammelakte,
-}
-
-impl RecordClass {
-    /// The name in the plan file, the CLI and the API.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::Sachakte => "sachakte",
-            Self::Fallakte => "fallakte",
-            Self::Sammelakte => "sammelakte",
-        }
-    }
 }
 
 impl FilePlan {
@@ -231,20 +208,4 @@ fn is_rule_id(s: &str) -> bool {
     (1..=MAX_RULE_ID_CHARS).contains(&s.len())
         && s.bytes()
             .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.-".contains(&b))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::RecordClass;
-
-    #[test]
-    fn record_class_names_are_the_plan_files_names() {
-        for class in [
-            RecordClass::Sachakte,
-            RecordClass::Fallakte,
-            RecordClass::Sammelakte,
-        ] {
-            assert_eq!(serde_json::to_value(class).unwrap(), class.as_str());
-        }
-    }
 }

@@ -374,3 +374,24 @@ fn catalog_is_shared_between_threads() {
     assert_eq!(applied, 5);
     assert_eq!(catalog.dokumente().unwrap().len(), 5);
 }
+
+#[test]
+fn opening_waits_for_a_lock_that_is_let_go_and_not_for_one_that_is_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let first = Catalog::open(dir.path()).unwrap();
+    first.apply(0, &plan_imported(small_plan())).unwrap();
+    // Another handle keeps the lock: opening gives up with the lock error.
+    let refused = Catalog::open(dir.path()).unwrap_err();
+    assert!(
+        refused.to_string().contains("could not acquire lock"),
+        "{refused}"
+    );
+    // A handle let go of while the open waits: the open succeeds and sees its data.
+    let holder = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        drop(first);
+    });
+    let second = Catalog::open(dir.path()).unwrap();
+    holder.join().unwrap();
+    assert_eq!(second.next_seq(), 1);
+}

@@ -36,17 +36,20 @@ fn demo_plan_parses_and_is_realistic() {
     assert_eq!(top, BTreeSet::from(["32", "33", "34", "35", "36"]));
     let anmeldung = plan.find(&code("33.11")).unwrap();
     assert_eq!(anmeldung.title, "Anmeldungen");
-    assert_eq!(anmeldung.retention_rule.as_deref(), Some("bmg-15"));
+    assert_eq!(
+        anmeldung.retention_rule.as_deref(),
+        Some("bmg-13-melderegister")
+    );
     // Both siblings sharing a prefix are found, 33.1 and the 33.10 below it.
     assert_eq!(plan.find(&code("33.1")).unwrap().title, "Meldewesen");
     assert!(plan.find(&code("33.10")).is_some());
     assert!(plan.find(&code("37")).is_none());
     for rule in [
-        "pauswg-15-1",
-        "bmg-15",
-        "pstg-5-5",
-        "fev-retention",
-        "ao-147",
+        "pauswg-23-4-ausweisregister",
+        "bmg-13-melderegister",
+        "pstg-7-geburtenregister",
+        "fahrerlaubnisakte-10",
+        "gemhvo-belege-6",
     ] {
         assert!(
             units

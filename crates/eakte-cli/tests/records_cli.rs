@@ -17,9 +17,9 @@ const PLAN: &str = r#"{
     {"code": "33", "title": "Einwohnerwesen", "record_class": "sachakte", "unit": "Bürgerbüro",
      "archival_value": "B", "retention_rule": null, "children": [
       {"code": "33.10", "title": "Meldewesen", "record_class": "fallakte", "unit": "Bürgerbüro",
-       "archival_value": "V", "retention_rule": "bmg-15", "children": []},
+       "archival_value": "V", "retention_rule": "bmg-13-melderegister", "children": []},
       {"code": "33.20", "title": "Pass- und Ausweiswesen", "record_class": "fallakte",
-       "unit": "Bürgerbüro", "archival_value": "V", "retention_rule": "pauswg-15-1", "children": []}
+       "unit": "Bürgerbüro", "archival_value": "V", "retention_rule": "pauswg-23-4-ausweisregister", "children": []}
     ]},
     {"code": "34", "title": "Standesamt", "record_class": "sachakte", "unit": "Standesamt",
      "archival_value": "A", "retention_rule": null, "children": []}
@@ -90,7 +90,13 @@ fn plan_import_show_and_refusal_of_a_bad_plan() {
     fails_with(&eakte(&data, &["plan", "show"]), 2, "no file plan");
     let data = with_plan(dir.path());
     let shown = ok(&eakte(&data, &["plan", "show"]));
-    for needle in ["33.10", "Meldewesen", "bmg-15", "fallakte", "Standesamt"] {
+    for needle in [
+        "33.10",
+        "Meldewesen",
+        "bmg-13-melderegister",
+        "fallakte",
+        "Standesamt",
+    ] {
         assert!(shown.contains(needle), "{needle} missing in {shown}");
     }
     let json: Value =

@@ -7,5 +7,5 @@ mod records;
 pub use digest::{BlobId, DigestParseError, Sha256Digest};
 pub use records::{
     AkteId, AkteStatus, Aktenzeichen, ArchivalValue, Confidentiality, DokumentId, PlanCode,
-    RecordParseError, VorgangId,
+    RecordClass, RecordParseError, VorgangId,
 };

@@ -196,6 +196,30 @@ impl FromStr for AkteStatus {
     }
 }
 
+/// The kind of Akten kept under a plan unit (Aktenart).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RecordClass {
+    /// Sachakte: one Akte per subject, such as the office's organisation or a regulation.
+    Sachakte,
+    /// Fallakte: one Akte per case, such as a person's passport application or a marriage.
+    Fallakte,
+    /// Sammelakte: routine papers of one kind collected per period, such as daily register
+    /// information requests.
+    Sammelakte,
+}
+
+impl RecordClass {
+    /// The name in the plan file, the CLI and the API.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Sachakte => "sachakte",
+            Self::Fallakte => "fallakte",
+            Self::Sammelakte => "sammelakte",
+        }
+    }
+}
+
 /// Archival value of a file plan unit's records: what disposition offers the public archive.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ArchivalValue {
@@ -410,5 +434,16 @@ mod tests {
         let id = AkteId::new_random();
         assert_eq!(id.to_string().parse::<AkteId>(), Ok(id));
         assert!("not-a-uuid".parse::<DokumentId>().is_err());
+    }
+
+    #[test]
+    fn record_class_names_are_the_plan_files_names() {
+        for class in [
+            RecordClass::Sachakte,
+            RecordClass::Fallakte,
+            RecordClass::Sammelakte,
+        ] {
+            assert_eq!(serde_json::to_value(class).unwrap(), class.as_str());
+        }
     }
 }

@@ -58,7 +58,7 @@ pub fn unit(c: &str, children: Vec<PlanUnit>) -> PlanUnit {
         record_class: RecordClass::Fallakte,
         unit: "33 Bürgeramt".into(),
         archival_value: ArchivalValue::V,
-        retention_rule: Some("bmg-15".into()),
+        retention_rule: Some("bmg-13-melderegister".into()),
         children,
     }
 }
