@@ -146,11 +146,49 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .nest(PREFIX, api)
         .fallback(operations::no_route)
+        .layer(axum::middleware::from_fn(read_small_bodies))
         .layer(axum::middleware::from_fn_with_state(
             Arc::clone(&state),
             metrics::track,
         ))
         .with_state(state)
+}
+
+/// Bodies of at most this many bytes (by their `Content-Length`) are read completely before
+/// the request is handled.
+const EAGER_BODY_BYTES: u64 = 1 << 20;
+
+/// Reads a small request body before the request is handled. A handler may refuse before it
+/// reads the body (a caller without the right to upload is not made to send 500 MB); the
+/// connection is then closed with the body's rest unread, and the client, still sending, can
+/// lose the answer to a reset. A small body is read first, so its refusal always arrives; a
+/// larger one is refused unread, as intended.
+async fn read_small_bodies(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let declared = request
+        .headers()
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    let Some(len) = declared.filter(|len| (1..=EAGER_BODY_BYTES).contains(len)) else {
+        return next.run(request).await;
+    };
+    let (parts, body) = request.into_parts();
+    // The limit is the declared length: a body longer than it says is an error.
+    match axum::body::to_bytes(body, usize::try_from(len).unwrap_or(usize::MAX)).await {
+        Ok(bytes) => {
+            next.run(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes)))
+                .await
+        }
+        Err(_) => ApiError::bad_request(
+            "body_unreadable",
+            "the request body could not be read as long as its Content-Length says",
+        )
+        .into_response(),
+    }
 }
 
 /// Serves the API on `listener` until `shutdown` completes, then lets running requests finish
