@@ -367,6 +367,65 @@ impl SearchIndex {
         Ok(())
     }
 
+    /// Commits, then rewrites every segment that holds deleted units without them and removes
+    /// the files no longer used, so that the text of deleted documents is gone from disk (not
+    /// only from search). Segments without deletions are not touched. Upserts wait while it
+    /// runs. Returns the bytes of the segments rewritten (after the rewrite).
+    pub fn purge_deleted(&self) -> Result<u64, IndexError> {
+        let shared = &self.shared;
+        let mut guard = shared.writer();
+        let mut writer = guard.take().ok_or_else(closed)?;
+        // As in `force_merge`: the merge policy's own merges must end before ours starts.
+        let purged = shared
+            .commit_locked(&mut writer, true)
+            .and_then(|()| Ok(writer.wait_merging_threads()?))
+            .and_then(|()| shared.open_writer(Box::new(NoMergePolicy)))
+            .and_then(|mut writer| {
+                let with_deletes: Vec<_> = shared
+                    .index
+                    .searchable_segment_metas()?
+                    .iter()
+                    .filter(|m| m.has_deletes())
+                    .map(|m| m.id())
+                    .collect();
+                let mut rewritten = 0;
+                if !with_deletes.is_empty()
+                    && let Some(meta) = writer.merge(&with_deletes).wait()?
+                {
+                    // A segment's files are named by its id.
+                    let prefix = meta.id().uuid_string();
+                    rewritten = std::fs::read_dir(&self.dir)
+                        .map(|entries| {
+                            entries
+                                .filter_map(Result::ok)
+                                .filter(|e| e.file_name().to_string_lossy().starts_with(&prefix))
+                                .filter_map(|e| e.metadata().ok())
+                                .map(|m| m.len())
+                                .sum()
+                        })
+                        .unwrap_or(0);
+                }
+                writer.set_merge_policy(merge_policy());
+                Ok((writer, rewritten))
+            });
+        let rewritten = match purged {
+            Ok((writer, rewritten)) => {
+                *guard = Some(writer);
+                rewritten
+            }
+            Err(err) => {
+                *guard = shared.open_writer(merge_policy()).ok();
+                return Err(err);
+            }
+        };
+        shared.reader.reload()?;
+        // The merged-away files go once no reader holds them: the reader was just reloaded.
+        if let Some(writer) = guard.as_ref() {
+            writer.garbage_collect_files().wait()?;
+        }
+        Ok(rewritten)
+    }
+
     fn stop_committer(&mut self) {
         *self
             .shared

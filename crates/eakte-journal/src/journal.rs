@@ -50,7 +50,7 @@ const JOURNAL_LOG: [u8; 4] = *b"JRNL";
 /// The frame format version of journal segments.
 const JOURNAL_FORMAT: u16 = 1;
 /// Frame kind of an entry (with its payload).
-const KIND_ENTRY: u8 = 1;
+pub(crate) const KIND_ENTRY: u8 = 1;
 /// Frame kind of a checkpoint.
 const KIND_CHECKPOINT: u8 = 2;
 /// The chain link of entry 0.
@@ -513,7 +513,7 @@ fn spawn_ticker(inner: Arc<Inner>, every: Duration) -> Ticker {
 }
 
 /// Splits an entry frame's payload into the entry bytes and the personal-data payload bytes.
-fn split_record(record: &[u8]) -> Option<(&[u8], &[u8])> {
+pub(crate) fn split_record(record: &[u8]) -> Option<(&[u8], &[u8])> {
     let len = u32::from_le_bytes(record.get(..4)?.try_into().ok()?) as usize;
     let rest = &record[4..];
     (len <= rest.len()).then(|| rest.split_at(len))
@@ -937,9 +937,11 @@ impl Loader {
                     None if !payload.is_empty() => {
                         return Err(format!("entry {seq} has a payload it does not commit to"));
                     }
+                    // An empty payload where one is committed to was erased (disposition).
                     Some(commit)
-                        if commit.len != payload.len() as u64
-                            || blake3::hash(payload).to_hex().as_str() != commit.blake3 =>
+                        if !payload.is_empty()
+                            && (commit.len != payload.len() as u64
+                                || blake3::hash(payload).to_hex().as_str() != commit.blake3) =>
                     {
                         return Err(format!("entry {seq}'s payload does not match its hash"));
                     }

@@ -10,6 +10,7 @@
 //!   but the public key; the verifier names the first bad entry.
 
 pub mod checkpoint;
+mod erase;
 mod error;
 pub mod event;
 pub mod export;
@@ -21,6 +22,7 @@ pub mod tree;
 pub mod verify;
 
 pub use checkpoint::{Checkpoint, format_public_key, parse_public_key};
+pub use erase::{EraseReport, erase_payloads};
 pub use error::JournalError;
 pub use event::{Actor, Entry, NewEvent, ObjectRef, Outcome, action};
 pub use journal::{Journal, PayloadState, Receipt, StoredEvent, journal_dir};

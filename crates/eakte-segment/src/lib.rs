@@ -8,6 +8,7 @@
 mod error;
 mod frame;
 mod group_sync;
+mod rewrite;
 mod scan;
 mod segment;
 
@@ -16,6 +17,7 @@ pub use frame::{
     FRAME_HEADER_LEN, FRAME_MAGIC, FrameHeader, MAX_FRAME_PAYLOAD, encode_frame, frame_header,
 };
 pub use group_sync::{GroupSync, Position};
+pub use rewrite::{Emit, RawFrame, Rewritten, rewrite_segment};
 pub use scan::{ScanItem, Scanner};
 pub use segment::{
     SEGMENT_HEADER_LEN, SegmentDir, SegmentHeader, create_dir_durably, create_segment, fsync_dir,

@@ -10,6 +10,7 @@ mod api;
 mod error;
 mod file_store;
 mod index;
+mod purge;
 mod reader;
 mod record;
 mod recovery;
@@ -21,5 +22,6 @@ pub use api::{BlobMeta, BlobStore, PutOutcome, StoreStats, VerifyProblem, Verify
 pub use eakte_types::{BlobId, Sha256Digest};
 pub use error::StoreError;
 pub use file_store::FileStore;
+pub use purge::{PurgeReport, purge_blobs};
 pub use reader::{BlobReader, into_store_error};
 pub use record::PIECE_LEN;
