@@ -76,7 +76,17 @@ impl ApiError {
             "forbidden" => StatusCode::FORBIDDEN,
             "not_found" => StatusCode::NOT_FOUND,
             "file_too_large" => StatusCode::PAYLOAD_TOO_LARGE,
-            "akte_closed" | "not_in_inbox" | "already_exists" => StatusCode::CONFLICT,
+            "akte_closed"
+            | "not_in_inbox"
+            | "already_exists"
+            | "hold_released"
+            | "batch_state"
+            | "four_eyes"
+            | "akte_in_batch"
+            | "not_destroyable"
+            | "would_shorten_retention"
+            | "rules_would_shorten" => StatusCode::CONFLICT,
+            "akte_destroyed" => StatusCode::GONE,
             "journal_unavailable" | "catalog_unavailable" => StatusCode::SERVICE_UNAVAILABLE,
             "bad_query" | "bad_filter" | "limit" => StatusCode::BAD_REQUEST,
             "internal" | "corruption" => StatusCode::INTERNAL_SERVER_ERROR,

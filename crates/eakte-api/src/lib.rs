@@ -17,6 +17,7 @@ mod filing;
 mod metrics;
 pub mod openapi;
 mod operations;
+mod retention;
 mod search;
 mod tokens;
 mod upload;
@@ -135,6 +136,18 @@ pub fn router(state: Arc<AppState>) -> Router {
         .route("/audit/proof/inclusion", get(audit::inclusion))
         .route("/audit/proof/consistency", get(audit::consistency))
         .route("/audit/export", get(audit::export))
+        .route("/retention/rules", get(retention::rules))
+        .route("/retention/due", get(retention::due))
+        .route("/akten/{id}/retention", get(retention::akte_retention))
+        .route("/akten/{id}/events", post(retention::record_event))
+        .route("/holds", get(retention::holds).post(retention::set_hold))
+        .route("/holds/{id}/release", post(retention::release_hold))
+        .route(
+            "/dispositions",
+            get(retention::dispositions).post(retention::propose),
+        )
+        .route("/dispositions/{id}", get(retention::disposition))
+        .route("/dispositions/{id}/approve", post(retention::approve))
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}", axum::routing::delete(tokens::revoke))
         .route("/healthz", get(operations::healthz))
@@ -180,8 +193,11 @@ async fn read_small_bodies(
     // The limit is the declared length: a body longer than it says is an error.
     match axum::body::to_bytes(body, usize::try_from(len).unwrap_or(usize::MAX)).await {
         Ok(bytes) => {
-            next.run(axum::extract::Request::from_parts(parts, axum::body::Body::from(bytes)))
-                .await
+            next.run(axum::extract::Request::from_parts(
+                parts,
+                axum::body::Body::from(bytes),
+            ))
+            .await
         }
         Err(_) => ApiError::bad_request(
             "body_unreadable",

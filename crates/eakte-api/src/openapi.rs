@@ -3,12 +3,12 @@
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use crate::{audit, documents, dto, filing, operations, search, tokens};
+use crate::{audit, documents, dto, filing, operations, retention, search, tokens};
 
 /// The API's OpenAPI document.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "eakte API", description = "The electronic records system eakte: inbox, file plan, Akten, documents, search and audit. Every request that touches records is journaled; see docs/api.md."),
+    info(title = "eakte API", description = "The electronic records system eakte: inbox, file plan, Akten, documents, search, retention and disposition, and audit. Every request that touches records is journaled; see docs/api.md."),
     servers((url = "/api/v1")),
     paths(
         filing::upload_to_inbox, filing::list_inbox, filing::assign, filing::plan,
@@ -17,6 +17,9 @@ use crate::{audit, documents, dto, filing, operations, search, tokens};
         documents::metadata, documents::content, documents::text,
         search::search,
         audit::events, audit::checkpoint, audit::inclusion, audit::consistency, audit::export,
+        retention::rules, retention::due, retention::akte_retention, retention::record_event,
+        retention::holds, retention::set_hold, retention::release_hold,
+        retention::dispositions, retention::propose, retention::disposition, retention::approve,
         tokens::list, tokens::create, tokens::revoke,
         operations::healthz, operations::metrics, operations::openapi,
     ),
@@ -27,6 +30,7 @@ use crate::{audit, documents, dto, filing, operations, search, tokens};
         (name = "akten", description = "The file plan, Akten and Vorgänge"),
         (name = "documents", description = "Document metadata, originals and text"),
         (name = "search", description = "Full-text search"),
+        (name = "retention", description = "Retention rules and states, events, legal holds and disposition"),
         (name = "audit", description = "The journal, for auditors"),
         (name = "tokens", description = "API tokens, for admins"),
         (name = "operations", description = "Health, metrics, this document"),

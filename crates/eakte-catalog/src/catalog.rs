@@ -4,17 +4,20 @@ mod check;
 mod dump;
 mod store;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
 use std::sync::{Arc, Mutex, MutexGuard, RwLock};
 use std::time::{Duration, Instant};
 
-use eakte_types::{AkteId, Aktenzeichen, BlobId, DokumentId, PlanCode, Sha256Digest, VorgangId};
+use eakte_types::{
+    AkteId, Aktenzeichen, BatchId, BlobId, DokumentId, HoldId, PlanCode, Sha256Digest, VorgangId,
+};
 use serde::{Deserialize, Serialize};
 use sled::Tree;
 use tracing::debug;
 
 use crate::change::Change;
+use crate::disposition::{Batch, Hold, HoldScope, Tombstone};
 use crate::error::{CatalogError, Refusal};
 use crate::plan::FilePlan;
 use crate::records::{Akte, Dokument, Extraction, Vorgang};
@@ -60,10 +63,16 @@ const LOCK_WAIT: Duration = Duration::from_secs(2);
 /// catalog) can find the lock still taken; such an open is retried for up to [`LOCK_WAIT`].
 /// Every other error, and a lock that stays taken (another process), is returned.
 fn open_db(dir: &Path) -> Result<sled::Db, sled::Error> {
+    open_with(&sled::Config::new().path(dir))
+}
+
+/// As [`open_db`], with a given configuration.
+fn open_with(config: &sled::Config) -> Result<sled::Db, sled::Error> {
+    let dir = config.path.clone();
     let started = Instant::now();
     let mut pause = Duration::from_millis(5);
     loop {
-        match sled::open(dir) {
+        match config.open() {
             Err(sled::Error::Io(e)) if is_lock_taken(&e) && started.elapsed() < LOCK_WAIT => {
                 debug!(dir = %dir.display(), "catalog lock still taken; waiting");
                 std::thread::sleep(pause);
@@ -81,9 +90,112 @@ fn is_lock_taken(e: &std::io::Error) -> bool {
         || e.to_string().starts_with("could not acquire lock")
 }
 
+/// What compacting the catalog did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct CompactReport {
+    /// Bytes of the catalog directory before.
+    pub bytes_before: u64,
+    /// Bytes of the new catalog directory: everything still in the catalog, written again.
+    pub bytes_after: u64,
+}
+
+/// The sibling directories a compaction writes (`catalog.compact`) and retires
+/// (`catalog.retired`).
+fn sibling(dir: &Path, suffix: &str) -> std::path::PathBuf {
+    let mut name = dir.as_os_str().to_owned();
+    name.push(suffix);
+    name.into()
+}
+
+fn dir_bytes(dir: &Path) -> u64 {
+    std::fs::read_dir(dir)
+        .map(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .map(|e| match e.metadata() {
+                    Ok(m) if m.is_dir() => dir_bytes(&e.path()),
+                    Ok(m) => m.len(),
+                    Err(_) => 0,
+                })
+                .sum()
+        })
+        .unwrap_or(0)
+}
+
+fn io_error(path: &Path, e: std::io::Error) -> CatalogError {
+    CatalogError::Sled(sled::Error::Io(std::io::Error::new(
+        e.kind(),
+        format!("{}: {e}", path.display()),
+    )))
+}
+
+/// Finishes or undoes a compaction a crash interrupted: a new catalog that was complete but
+/// not yet moved into place is moved; an unfinished one, and a retired old one, are removed.
+fn settle_compaction(dir: &Path) -> Result<(), CatalogError> {
+    let new = sibling(dir, ".compact");
+    let retired = sibling(dir, ".retired");
+    if !dir.exists() && new.join(COMPACT_DONE).exists() {
+        std::fs::rename(&new, dir).map_err(|e| io_error(&new, e))?;
+    }
+    for leftover in [new, retired] {
+        if leftover.exists() {
+            std::fs::remove_dir_all(&leftover).map_err(|e| io_error(&leftover, e))?;
+        }
+    }
+    Ok(())
+}
+
+/// Marks a compacted catalog as complete.
+const COMPACT_DONE: &str = "compacted";
+
 impl Catalog {
+    /// Rewrites the catalog in `dir` into a new directory holding only what is in it now, and
+    /// puts the new one in its place. sled keeps overwritten and removed values in its files
+    /// until it happens to reclaim their space; after a disposition they must go now. The
+    /// catalog must not be open. Every tree is copied key by key; a crash leaves the old
+    /// catalog or the new one in place (see [`Catalog::open`]).
+    pub fn compact(dir: &Path) -> Result<CompactReport, CatalogError> {
+        settle_compaction(dir)?;
+        let bytes_before = dir_bytes(dir);
+        let new_dir = sibling(dir, ".compact");
+        {
+            // Without flusher threads, dropping a handle lets go of its directory at once.
+            let old = open_with(&sled::Config::new().path(dir).flush_every_ms(None))?;
+            let new = sled::Config::new()
+                .path(&new_dir)
+                .flush_every_ms(None)
+                .open()?;
+            for name in old.tree_names() {
+                let from = old.open_tree(&name)?;
+                let to = new.open_tree(&name)?;
+                for entry in from.iter() {
+                    let (key, value) = entry?;
+                    to.insert(key, value)?;
+                }
+            }
+            new.flush()?;
+        }
+        let done = new_dir.join(COMPACT_DONE);
+        std::fs::write(&done, b"").map_err(|e| io_error(&done, e))?;
+        let retired = sibling(dir, ".retired");
+        std::fs::rename(dir, &retired).map_err(|e| io_error(dir, e))?;
+        std::fs::rename(&new_dir, dir).map_err(|e| io_error(&new_dir, e))?;
+        std::fs::remove_file(dir.join(COMPACT_DONE)).map_err(|e| io_error(dir, e))?;
+        std::fs::remove_dir_all(&retired).map_err(|e| io_error(&retired, e))?;
+        if let Some(parent) = dir.parent() {
+            std::fs::File::open(parent)
+                .and_then(|d| d.sync_all())
+                .map_err(|e| io_error(parent, e))?;
+        }
+        Ok(CompactReport {
+            bytes_before,
+            bytes_after: dir_bytes(dir),
+        })
+    }
+
     /// Opens the catalog in `dir`, creating it if it does not exist.
     pub fn open(dir: &Path) -> Result<Self, CatalogError> {
+        settle_compaction(dir)?;
         let db = open_db(dir)?;
         let trees = TREES
             .iter()
@@ -236,18 +348,104 @@ impl Catalog {
         }
     }
 
-    /// Every Akte, sorted by Aktenzeichen.
+    /// Every Akte, sorted by Aktenzeichen (destroyed ones are not Akten any more).
     pub fn akten(&self) -> Result<Vec<Akte>, CatalogError> {
         let mut akten = Vec::new();
         for entry in self.tree(T::Aktenzeichen).iter() {
             let (key, value) = entry?;
             let id: AkteId = store::decode(&value, || format!("Aktenzeichen key {key:?}"))?;
-            let akte = self.akte(id)?.ok_or_else(|| {
-                CatalogError::corrupt(format!("Akte {id} is indexed but missing"))
-            })?;
-            akten.push(akte);
+            match self.akte(id)? {
+                Some(akte) => akten.push(akte),
+                None if self.tombstone(id)?.is_some() => {}
+                None => {
+                    return Err(CatalogError::corrupt(format!(
+                        "Akte {id} is indexed but missing"
+                    )));
+                }
+            }
         }
         Ok(akten)
+    }
+
+    /// The id of the blob holding the adopted retention rule files, if a set was adopted.
+    pub fn rule_set(&self) -> Result<Option<BlobId>, CatalogError> {
+        match self.tree(T::RuleSets).last()? {
+            None => Ok(None),
+            Some((_, bytes)) => store::decode(&bytes, || "current rule set".into()).map(Some),
+        }
+    }
+
+    /// The hold with this id.
+    pub fn hold(&self, id: HoldId) -> Result<Option<Hold>, CatalogError> {
+        self.get_json(T::Holds, store::id_key(id), || format!("hold {id}"))
+    }
+
+    /// Every hold, released ones included, by id.
+    pub fn holds(&self) -> Result<Vec<Hold>, CatalogError> {
+        self.all_json(T::Holds, "hold")
+    }
+
+    /// The Akten the active holds cover, each with the ids of the holds covering it. A hold on
+    /// a Vorgang or a document covers its Akte; so does a query hold on a document.
+    pub fn active_holds(&self) -> BTreeMap<AkteId, Vec<HoldId>> {
+        self.try_active_holds().unwrap_or_default()
+    }
+
+    /// As [`active_holds`](Self::active_holds), with read errors.
+    pub fn try_active_holds(&self) -> Result<BTreeMap<AkteId, Vec<HoldId>>, CatalogError> {
+        let mut covered: BTreeMap<AkteId, Vec<HoldId>> = BTreeMap::new();
+        for hold in self.holds()?.into_iter().filter(Hold::is_active) {
+            let mut akten = BTreeSet::new();
+            match &hold.scope {
+                HoldScope::Akte { id } => {
+                    akten.insert(*id);
+                }
+                HoldScope::Vorgang { id } => {
+                    akten.extend(self.vorgang(*id)?.map(|v| v.akte_id));
+                }
+                HoldScope::Dokument { id } => {
+                    akten.extend(self.dokument(*id)?.and_then(|d| d.akte_id));
+                }
+                HoldScope::Query { documents, .. } => {
+                    for id in documents {
+                        akten.extend(self.dokument(*id)?.and_then(|d| d.akte_id));
+                    }
+                }
+            }
+            for akte in akten {
+                covered.entry(akte).or_default().push(hold.id);
+            }
+        }
+        Ok(covered)
+    }
+
+    /// The disposition batch with this id.
+    pub fn batch(&self, id: BatchId) -> Result<Option<Batch>, CatalogError> {
+        self.get_json(T::Batches, store::id_key(id), || format!("batch {id}"))
+    }
+
+    /// Every disposition batch, by id.
+    pub fn batches(&self) -> Result<Vec<Batch>, CatalogError> {
+        self.all_json(T::Batches, "batch")
+    }
+
+    /// The batch an Akte is in, while it has not disposed of it.
+    pub fn batch_of(&self, akte: AkteId) -> Result<Option<BatchId>, CatalogError> {
+        self.get_json(T::BatchAkten, store::id_key(akte), || {
+            format!("batch of Akte {akte}")
+        })
+    }
+
+    /// The tombstone of a destroyed Akte.
+    pub fn tombstone(&self, akte: AkteId) -> Result<Option<Tombstone>, CatalogError> {
+        self.get_json(T::Tombstones, store::id_key(akte), || {
+            format!("tombstone of {akte}")
+        })
+    }
+
+    /// Every tombstone, by Akte id.
+    pub fn tombstones(&self) -> Result<Vec<Tombstone>, CatalogError> {
+        self.all_json(T::Tombstones, "tombstone")
     }
 
     /// The Vorgänge of an Akte, oldest first.
@@ -333,6 +531,16 @@ impl Catalog {
             let stored: StoredPlan = store::decode(&value, || format!("plan at key {key:?}"))?;
             blobs.insert(stored.blob);
         }
+        for entry in self.tree(T::RuleSets).iter() {
+            let (key, value) = entry?;
+            blobs.insert(store::decode(&value, || {
+                format!("rule set at key {key:?}")
+            })?);
+        }
+        for batch in self.batches()? {
+            blobs.extend(batch.appraisal_blob);
+            blobs.extend(batch.receipt_blob);
+        }
         for dokument in self.dokumente()? {
             for version in &dokument.versions {
                 blobs.insert(version.blob);
@@ -378,6 +586,20 @@ impl Catalog {
         let highest: Option<u32> =
             self.get_json(T::Counters, key, || format!("counter {code} {year}"))?;
         Ok(highest.unwrap_or(0))
+    }
+
+    fn all_json<V: serde::de::DeserializeOwned>(
+        &self,
+        tree: T,
+        what: &'static str,
+    ) -> Result<Vec<V>, CatalogError> {
+        self.tree(tree)
+            .iter()
+            .map(|entry| {
+                let (key, value) = entry?;
+                store::decode(&value, || format!("{what} at key {key:?}"))
+            })
+            .collect()
     }
 
     fn get_json<V: serde::de::DeserializeOwned>(

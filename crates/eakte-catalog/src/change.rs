@@ -1,9 +1,10 @@
 //! The changes the service journals and then applies to the catalog.
 
 use chrono::NaiveDate;
-use eakte_types::{AkteId, BlobId, DokumentId, VorgangId};
+use eakte_types::{AkteId, BatchId, BlobId, DokumentId, HoldId, Sha256Digest, VorgangId};
 use serde::{Deserialize, Serialize};
 
+use crate::disposition::{Appraisal, Approval, Batch, Hold, Release, Tombstone};
 use crate::plan::FilePlan;
 use crate::records::{Akte, Dokument, Extraction, Version, Vorgang};
 
@@ -31,11 +32,11 @@ pub enum Change {
         /// The close date.
         closed_on: NaiveDate,
     },
-    /// A domain date of an Akte was set or changed.
+    /// An event of an Akte was recorded (or moved later).
     AkteDomainDate {
         /// The Akte.
         id: AkteId,
-        /// The date's name (`person_moved_away`).
+        /// The event's name (`person.moved_away`).
         name: String,
         /// The date.
         date: NaiveDate,
@@ -75,6 +76,65 @@ pub enum Change {
         /// The outcome.
         extraction: Extraction,
     },
+    /// A retention rule set was adopted; it replaces the one before.
+    RulesAdopted {
+        /// The rule files as stored (JSON `{"files": [{"name", "text"}]}`).
+        blob: BlobId,
+    },
+    /// A legal hold was set.
+    HoldSet {
+        /// The hold.
+        hold: Hold,
+    },
+    /// A legal hold was released.
+    HoldReleased {
+        /// The hold.
+        id: HoldId,
+        /// Who released it, and when.
+        release: Release,
+    },
+    /// A disposition batch was proposed.
+    DispositionProposed {
+        /// The batch, neither approved nor begun.
+        batch: Batch,
+    },
+    /// A disposition batch was approved by a second records manager.
+    DispositionApproved {
+        /// The batch.
+        id: BatchId,
+        /// Who approved it, and when.
+        approval: Approval,
+    },
+    /// The archive's appraisal of a batch's offer (xdomea 0502) was imported.
+    AppraisalRecorded {
+        /// The batch.
+        id: BatchId,
+        /// The message as stored.
+        blob: BlobId,
+        /// The decision per offered Akte.
+        decisions: Vec<(AkteId, Appraisal)>,
+    },
+    /// The transfer package of a batch (xdomea 0503) was exported.
+    TransferRecorded {
+        /// The batch.
+        id: BatchId,
+        /// SHA-256 of the package.
+        sha256: Sha256Digest,
+    },
+    /// The archive's receipt of a transfer (xdomea 0506) was imported.
+    ReceiptRecorded {
+        /// The batch.
+        id: BatchId,
+        /// The message as stored.
+        blob: BlobId,
+        /// Per transferred Akte, whether the archive took it over.
+        archived: Vec<(AkteId, bool)>,
+    },
+    /// An Akte was destroyed: its records leave the catalog, its tombstone stays.
+    AkteDestroyed {
+        /// The tombstone.
+        tombstone: Tombstone,
+    },
 }
 
 impl Change {
@@ -90,6 +150,15 @@ impl Change {
             Self::DokumentAssigned { .. } => "dokument_assigned",
             Self::VersionAdded { .. } => "version_added",
             Self::ExtractionRecorded { .. } => "extraction_recorded",
+            Self::RulesAdopted { .. } => "rules_adopted",
+            Self::HoldSet { .. } => "hold_set",
+            Self::HoldReleased { .. } => "hold_released",
+            Self::DispositionProposed { .. } => "disposition_proposed",
+            Self::DispositionApproved { .. } => "disposition_approved",
+            Self::AppraisalRecorded { .. } => "appraisal_recorded",
+            Self::TransferRecorded { .. } => "transfer_recorded",
+            Self::ReceiptRecorded { .. } => "receipt_recorded",
+            Self::AkteDestroyed { .. } => "akte_destroyed",
         }
     }
 }

@@ -1,7 +1,7 @@
 //! Errors of the catalog, reasons a file plan is invalid, and refusals of changes that cannot be applied.
 
 use chrono::NaiveDate;
-use eakte_types::{AkteId, DokumentId, PlanCode, VorgangId};
+use eakte_types::{AkteId, BatchId, DokumentId, HoldId, PlanCode, VorgangId};
 
 /// Why a file plan is not acceptable, naming the unit at fault where there is one.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -173,7 +173,7 @@ pub enum Refusal {
         created: NaiveDate,
     },
     /// A domain date's name is not of the allowed form.
-    #[error("{name:?} is not a domain date name (1 to 64 of a-z, 0-9, '_')")]
+    #[error("{name:?} is not a domain date name (1 to 64 of a-z, 0-9, '_', '.')")]
     BadDomainDateName {
         /// The name as given.
         name: String,
@@ -245,6 +245,96 @@ pub enum Refusal {
     NotFirstVersion {
         /// The document.
         id: DokumentId,
+    },
+    /// An event's date would move earlier, which could shorten retention.
+    #[error(
+        "event {name} of Akte {id} is recorded for {recorded}; it cannot move earlier to {date}"
+    )]
+    EventMovedEarlier {
+        /// The Akte.
+        id: AkteId,
+        /// The event.
+        name: String,
+        /// The date recorded.
+        recorded: NaiveDate,
+        /// The earlier date asked for.
+        date: NaiveDate,
+    },
+    /// A hold with this id exists.
+    #[error("hold {id} already exists")]
+    HoldExists {
+        /// The id.
+        id: HoldId,
+    },
+    /// No hold has this id.
+    #[error("hold {id} does not exist")]
+    UnknownHold {
+        /// The id.
+        id: HoldId,
+    },
+    /// The hold was released already.
+    #[error("hold {id} was released already")]
+    HoldReleased {
+        /// The id.
+        id: HoldId,
+    },
+    /// A hold needs a reason, a setter and something to cover.
+    #[error("a hold needs {what}")]
+    HoldIncomplete {
+        /// What is missing.
+        what: &'static str,
+    },
+    /// A batch with this id exists.
+    #[error("disposition batch {id} already exists")]
+    BatchExists {
+        /// The id.
+        id: BatchId,
+    },
+    /// No batch has this id.
+    #[error("disposition batch {id} does not exist")]
+    UnknownBatch {
+        /// The id.
+        id: BatchId,
+    },
+    /// The step does not fit the batch's state.
+    #[error("disposition batch {id}: {why}")]
+    BatchState {
+        /// The batch.
+        id: BatchId,
+        /// Why not.
+        why: String,
+    },
+    /// The approver proposed the batch.
+    #[error(
+        "disposition batch {id} was proposed by {user}; a different records manager must approve it"
+    )]
+    SameApprover {
+        /// The batch.
+        id: BatchId,
+        /// The user.
+        user: String,
+    },
+    /// The Akte is in another batch that is not finished.
+    #[error("Akte {akte} is in disposition batch {batch} already")]
+    AkteInBatch {
+        /// The Akte.
+        akte: AkteId,
+        /// The batch.
+        batch: BatchId,
+    },
+    /// The Akte may not be destroyed (yet).
+    #[error("Akte {akte} cannot be destroyed: {why}")]
+    NotDestroyable {
+        /// The Akte.
+        akte: AkteId,
+        /// Why not.
+        why: String,
+    },
+    /// The Akte was destroyed; only its tombstone remains.
+    #[error("Akte {id} was destroyed")]
+    AkteDestroyed {
+        /// The Akte.
+        id: AkteId,
     },
 }
 

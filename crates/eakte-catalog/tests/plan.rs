@@ -47,7 +47,7 @@ fn demo_plan_parses_and_is_realistic() {
     for rule in [
         "pauswg-23-4-ausweisregister",
         "bmg-13-melderegister",
-        "pstg-7-geburtenregister",
+        "pstg-6-sammelakten-geburt",
         "fahrerlaubnisakte-10",
         "gemhvo-belege-6",
     ] {

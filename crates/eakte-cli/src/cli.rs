@@ -7,8 +7,8 @@ use clap::{Parser, Subcommand};
 use eakte_store::StoreError;
 
 use crate::{
-    audit_cmd, extract_cmd, ingest_cmd, records_cmd, search_cmd, serve_cmd, store_cmd, token_cmd,
-    watch_cmd,
+    audit_cmd, extract_cmd, ingest_cmd, records_cmd, retention_cmd, search_cmd, serve_cmd,
+    store_cmd, token_cmd, watch_cmd,
 };
 
 /// eakte: an electronic records system for German public administration.
@@ -104,6 +104,19 @@ pub enum Command {
     /// note (NAME.json beside it) into the inbox of UNIT through the API, with a scanner's
     /// token; moves each to DIR/done/ or DIR/failed/ (with NAME.error.txt) after the answer.
     Watch(WatchArgs),
+    /// Retention: the rules in force, an Akte's retention state, what is due.
+    #[command(subcommand)]
+    Retention(RetentionCommand),
+    /// Legal holds: while one covers a record, nothing but restriction happens to it.
+    #[command(subcommand)]
+    Hold(HoldCommand),
+    /// Disposition in two phases and with four eyes: propose what is due, approve (another
+    /// records manager), then carry out.
+    #[command(subcommand)]
+    Disposition(DispositionCommand),
+    /// The xdomea messages of a disposition batch with the public archive.
+    #[command(subcommand)]
+    Xdomea(XdomeaCommand),
     /// Deletes the catalog and the index and recreates them from the journal and the store.
     Rebuild,
     /// Checks store, journal and catalog together: every stored byte, every referenced blob,
@@ -278,6 +291,179 @@ pub enum AkteCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Records an event of the Akte that retention periods start from (person.moved_away,
+    /// person.died, document.validity_end, document.reissued, document.handed_over,
+    /// decision.final, …; `eakte retention events` lists them).
+    Event {
+        /// Its Aktenzeichen.
+        aktenzeichen: String,
+        /// The event.
+        #[arg(long = "type")]
+        event: String,
+        /// The day it happened (YYYY-MM-DD).
+        #[arg(long)]
+        date: String,
+    },
+}
+
+/// `eakte retention …`
+#[derive(Debug, Subcommand)]
+pub enum RetentionCommand {
+    /// Lists the retention rules in force: id, legal basis, confidence, trigger, phases.
+    Rules {
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Lists the events rules start from, and which of them are recorded by hand.
+    Events,
+    /// Adopts the rule files (*.toml) of a directory; refused if a rule the file plan uses
+    /// would go or any rule would keep records shorter.
+    Adopt {
+        /// The directory with the rule files.
+        dir: PathBuf,
+    },
+    /// Shows an Akte's retention state: rule, trigger, restriction, end action, due day, what
+    /// blocks it.
+    Show {
+        /// Its Aktenzeichen.
+        aktenzeichen: String,
+        /// The day to evaluate (YYYY-MM-DD); a preview, today when absent.
+        #[arg(long)]
+        at: Option<String>,
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Lists the Akten whose end action is due (or due but blocked), with rule and action.
+    Due {
+        /// The day to evaluate (YYYY-MM-DD); a preview only, today when absent.
+        #[arg(long)]
+        at: Option<String>,
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `eakte hold …`
+#[derive(Debug, Subcommand)]
+pub enum HoldCommand {
+    /// Sets a hold on an Akte, a Vorgang, a document, or every document a search matches;
+    /// prints the hold's id.
+    Set {
+        /// An Akte (its Aktenzeichen).
+        #[arg(long, group = "target", required = true)]
+        akte: Option<String>,
+        /// A Vorgang (its UUID).
+        #[arg(long, group = "target")]
+        vorgang: Option<String>,
+        /// A document (its UUID).
+        #[arg(long, group = "target")]
+        document: Option<String>,
+        /// Every document this full-text query matches now.
+        #[arg(long, group = "target")]
+        query: Option<String>,
+        /// Why (pending litigation, open tax assessment, …).
+        #[arg(long)]
+        reason: String,
+        /// The records manager setting it.
+        #[arg(long)]
+        by: String,
+    },
+    /// Releases a hold.
+    Release {
+        /// The hold's id.
+        id: String,
+        /// The records manager releasing it.
+        #[arg(long)]
+        by: String,
+    },
+    /// Lists every hold, released ones included.
+    List {
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `eakte disposition …`
+#[derive(Debug, Subcommand)]
+pub enum DispositionCommand {
+    /// Proposes a batch of everything due today and not blocked; prints the batch id.
+    Propose {
+        /// The records manager proposing it.
+        #[arg(long)]
+        by: String,
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Approves a batch; must be another records manager than the proposer.
+    Approve {
+        /// The batch id.
+        batch: String,
+        /// The records manager approving it.
+        #[arg(long)]
+        by: String,
+    },
+    /// Destroys what the approved batch may destroy today (destroy and review actions,
+    /// offers the archive declined, Akten the archive confirmed taking over), then purges
+    /// their bytes from store, index, journal payloads and catalog. The server must not run.
+    Execute {
+        /// The batch id.
+        batch: String,
+        /// The records manager carrying it out (default: the batch's approver).
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// Lists the batches.
+    List {
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Shows a batch with its Akten and their state.
+    Show {
+        /// The batch id.
+        batch: String,
+        /// As JSON.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `eakte xdomea …`
+#[derive(Debug, Subcommand)]
+pub enum XdomeaCommand {
+    /// Writes the offer (0501, metadata only) of a batch's Akten to be offered.
+    Offer {
+        /// The batch id.
+        batch: String,
+        /// The ZIP file to write.
+        out: PathBuf,
+    },
+    /// Imports the archive's appraisal (0502): A archive, V destroy.
+    Appraisal {
+        /// The batch id.
+        batch: String,
+        /// The 0502 message (ZIP or XML).
+        file: PathBuf,
+    },
+    /// Writes the transfer (0503) of what the archive wants, with the primary files.
+    Transfer {
+        /// The batch id.
+        batch: String,
+        /// The ZIP file to write.
+        out: PathBuf,
+    },
+    /// Imports the archive's receipt (0506); what it confirms can then be destroyed.
+    Receipt {
+        /// The batch id.
+        batch: String,
+        /// The 0506 message (ZIP or XML).
+        file: PathBuf,
+    },
 }
 
 /// `eakte audit …`
@@ -451,6 +637,10 @@ pub fn run(args: Args) -> Result<ExitCode, Failure> {
         Command::Token(command) => token_cmd::run(&args.data, command),
         Command::Serve { bind } => serve_cmd::run(&args.data, bind),
         Command::Watch(watch) => watch_cmd::run(watch),
+        Command::Retention(command) => retention_cmd::retention(&args.data, command),
+        Command::Hold(command) => retention_cmd::hold(&args.data, command),
+        Command::Disposition(command) => retention_cmd::disposition(&args.data, command),
+        Command::Xdomea(command) => retention_cmd::xdomea(&args.data, command),
         Command::Rebuild => records_cmd::rebuild(&args.data),
         Command::Verify => records_cmd::verify(&args.data),
         Command::DumpCatalog => records_cmd::dump(&args.data),

@@ -6,6 +6,7 @@ mod extract_cmd;
 mod ingest_cmd;
 mod journal_use;
 mod records_cmd;
+mod retention_cmd;
 mod search_cmd;
 mod serve_cmd;
 mod service_use;

@@ -83,7 +83,7 @@ fn show_plan(service: &Service, json: bool) -> Result<ExitCode, Failure> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn parse_az(text: &str) -> Result<Aktenzeichen, Failure> {
+pub(crate) fn parse_az(text: &str) -> Result<Aktenzeichen, Failure> {
     text.parse::<Aktenzeichen>()
         .map_err(|e| bad_argument(e.to_string()))
 }
@@ -136,12 +136,24 @@ pub fn akte(data: &Path, command: AkteCommand) -> Result<ExitCode, Failure> {
             let shown = show_akte(&service, &az, json);
             finish(service, shown)?;
         }
+        AkteCommand::Event {
+            aktenzeichen,
+            event,
+            date,
+        } => {
+            let az = parse_az(&aktenzeichen)?;
+            let date = parse_date("--date", &date)?;
+            service = service_use::open(data)?;
+            let akte = service.record_event(&cli_principal(), &az.into(), &event, date);
+            let akte = finish(service, akte)?;
+            println!("{}: {event} on {date}", akte.aktenzeichen);
+        }
     }
     Ok(ExitCode::SUCCESS)
 }
 
 /// Closes the service after a use case, reporting the use case's error first.
-fn finish<T>(
+pub(crate) fn finish<T>(
     service: Service,
     result: Result<T, eakte_service::ServiceError>,
 ) -> Result<T, Failure> {

@@ -204,6 +204,10 @@ fn send(
         request.json(&json!({"title": "Wegzug"}))
     } else if path == "/akten" && method == "POST" {
         request.json(&json!({"plan_code": "33.12", "title": "Neue Akte"}))
+    } else if path.ends_with("/events") {
+        request.json(&json!({"type": "person.moved_away", "date": "2020-03-15"}))
+    } else if path == "/holds" && method == "POST" {
+        request.json(&json!({"akte": w.akten[0], "reason": "Widerspruch"}))
     } else {
         request
     };
@@ -314,6 +318,15 @@ fn every_route_every_caller_every_object_no_unauthorised_success_and_refusals_jo
         ),
         ("GET", "/audit/export", vec![Who::Auditor]),
         ("GET", "/tokens", vec![Who::Admin]),
+        ("GET", "/retention/rules", meta_roles.to_vec()),
+        ("GET", "/retention/due", meta_roles.to_vec()),
+        ("GET", "/holds", vec![Who::RecordsManager, Who::Auditor]),
+        ("POST", "/holds", vec![Who::RecordsManager]),
+        (
+            "GET",
+            "/dispositions",
+            vec![Who::RecordsManager, Who::Auditor],
+        ),
     ];
     for (method, path, allowed) in &plain {
         for who in EVERYONE {
@@ -328,6 +341,18 @@ fn every_route_every_caller_every_object_no_unauthorised_success_and_refusals_jo
         ("GET", "/documents/{}/content", true, CLERKS.to_vec()),
         ("GET", "/documents/{}/text", true, CLERKS.to_vec()),
         ("GET", "/akten/{}", false, meta_roles.to_vec()),
+        ("GET", "/akten/{}/retention", false, meta_roles.to_vec()),
+        (
+            "POST",
+            "/akten/{}/events",
+            false,
+            vec![
+                Who::ClerkA,
+                Who::ClerkAOffen,
+                Who::ClerkB,
+                Who::RecordsManager,
+            ],
+        ),
         ("POST", "/akten/{}/vorgaenge", false, CLERKS.to_vec()),
         ("POST", "/akten/{}/documents", false, CLERKS.to_vec()),
         ("POST", "/akten/{}/close", false, vec![Who::RecordsManager]),
@@ -1086,4 +1111,128 @@ fn the_first_start_creates_an_admin_token_file_that_works() {
     let server = Server::start(&data, &[]);
     let (_, list) = json(server.get("/tokens", admin.trim()));
     assert_eq!(list.as_array().unwrap().len(), 1);
+}
+
+#[test]
+fn records_managers_run_holds_and_disposition_over_the_api_with_four_eyes() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    import_plan(&data);
+    // A passport Akte (33.22) whose end action is due: validity ended, a new passport issued.
+    let out = common::eakte(
+        &data,
+        &[
+            "akte",
+            "create",
+            "--plan",
+            "33.22",
+            "--title",
+            "Reisepass",
+            "--unit",
+            UNIT_A,
+        ],
+    );
+    let printed = common::succeeds(&out);
+    let id = printed.split_whitespace().next().unwrap().to_owned();
+    let first = token(&data, "rm-1", "records_manager", &[], "vertraulich");
+    let second = token(&data, "rm-2", "records_manager", &[], "vertraulich");
+    let clerk = token(&data, "clerk-a", "clerk", &[UNIT_A], "nfd");
+    let auditor = token(&data, "auditor", "auditor", &[], "vertraulich");
+    let server = Server::start(&data, &[]);
+    let post = |path: &str, token: &str, body: serde_json::Value| {
+        json(
+            server
+                .request("POST", path, Some(token))
+                .json(&body)
+                .send()
+                .unwrap(),
+        )
+    };
+    let post_empty =
+        |path: &str, token: &str| json(server.request("POST", path, Some(token)).send().unwrap());
+    // The clerk of the unit records the events; the rule then makes the Akte due.
+    for (kind, date) in [
+        ("document.validity_end", "2015-01-31"),
+        ("document.reissued", "2016-03-01"),
+    ] {
+        let (status, body) = post(
+            &format!("/akten/{id}/events"),
+            &clerk,
+            json!({"type": kind, "date": date}),
+        );
+        assert_eq!(status, 200, "{body}");
+    }
+    let (status, body) = post(
+        &format!("/akten/{id}/events"),
+        &clerk,
+        json!({"type": "document.reissued", "date": "2016-01-01"}),
+    );
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("would_shorten_retention"))
+    );
+    let (status, state) = json(server.get(&format!("/akten/{id}/retention"), &clerk));
+    assert_eq!(status, 200, "{state}");
+    assert_eq!(state["rule"], "passg-21-4-passregister");
+    assert_eq!(
+        (state["status"].as_str(), state["due_on"].as_str()),
+        (Some("due"), Some("2016-03-02"))
+    );
+    // A preview of an earlier day.
+    let (_, preview) = json(server.get(&format!("/akten/{id}/retention?at=2016-03-01"), &clerk));
+    assert_eq!(preview["status"], "pending", "{preview}");
+
+    // A hold blocks the disposition; the clerk may not set one.
+    let (status, _) = post("/holds", &clerk, json!({"akte": id, "reason": "Klage"}));
+    assert_eq!(status, 403);
+    let (status, hold) = post("/holds", &first, json!({"akte": id, "reason": "Klage"}));
+    assert_eq!(status, 201, "{hold}");
+    let (_, due) = json(server.get("/retention/due", &first));
+    assert_eq!(due[0]["status"], "blocked", "{due}");
+    assert_eq!(due[0]["blockers"][0]["hold"], hold["id"]);
+    let (status, body) = post_empty("/dispositions", &first);
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("nothing_due"))
+    );
+    let (status, released) = post_empty(
+        &format!("/holds/{}/release", hold["id"].as_str().unwrap()),
+        &second,
+    );
+    assert_eq!(
+        (status, released["active"].as_bool()),
+        (200, Some(false)),
+        "{released}"
+    );
+
+    // Proposed by one records manager, approved by another.
+    let (status, batch) = post_empty("/dispositions", &first);
+    assert_eq!(status, 201, "{batch}");
+    assert_eq!(batch["items"][0]["akte"], id.as_str());
+    let batch_id = batch["id"].as_str().unwrap().to_owned();
+    let (status, body) = post_empty(&format!("/dispositions/{batch_id}/approve"), &first);
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("four_eyes")),
+        "{body}"
+    );
+    let (status, body) = post_empty(&format!("/dispositions/{batch_id}/approve"), &clerk);
+    assert_eq!(status, 403, "{body}");
+    let (status, approved) = post_empty(&format!("/dispositions/{batch_id}/approve"), &second);
+    assert_eq!(
+        (status, approved["approved_by"].as_str()),
+        (200, Some("rm-2")),
+        "{approved}"
+    );
+    // Auditors read batches and holds; clerks do not.
+    assert_eq!(json(server.get("/dispositions", &auditor)).0, 200);
+    assert_eq!(
+        json(server.get(&format!("/dispositions/{batch_id}"), &auditor)).0,
+        200
+    );
+    assert_eq!(json(server.get("/dispositions", &clerk)).0, 403);
+    assert_eq!(json(server.get("/holds", &clerk)).0, 403);
+    let (_, rules) = json(server.get("/retention/rules", &auditor));
+    assert!(rules.as_array().unwrap().len() >= 30);
+    assert!(server.stop(), "the server did not stop cleanly");
 }

@@ -30,6 +30,33 @@ pub struct Config {
     pub filing: FilingConfig,
     /// The HTTP server (`eakte serve`).
     pub server: ServerConfig,
+    /// Who sends and who receives the xdomea messages of disposition.
+    pub archive: ArchiveConfig,
+}
+
+/// The parties of disposition: this office and the public archive it offers records to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ArchiveConfig {
+    /// The office's code in xdomea messages (Behördenkennung).
+    pub agency_code: String,
+    /// The office's name.
+    pub agency_name: String,
+    /// The archive's code.
+    pub archive_code: String,
+    /// The archive's name.
+    pub archive_name: String,
+}
+
+impl Default for ArchiveConfig {
+    fn default() -> Self {
+        Self {
+            agency_code: "musterstadt-32".to_owned(),
+            agency_name: "Bürgerbüro der Musterstadt".to_owned(),
+            archive_code: "stadtarchiv-musterstadt".to_owned(),
+            archive_name: "Stadtarchiv Musterstadt".to_owned(),
+        }
+    }
 }
 
 /// Settings of the full-text index.
@@ -215,6 +242,7 @@ impl Default for Config {
             index: IndexConfig::default(),
             filing: FilingConfig::default(),
             server: ServerConfig::default(),
+            archive: ArchiveConfig::default(),
         }
     }
 }
@@ -343,6 +371,11 @@ impl Config {
             &mut self.filing.max_file_bytes,
         )?;
         override_from(&lookup, "EAKTE_SERVER_BIND", &mut self.server.bind)?;
+        let a = &mut self.archive;
+        override_from(&lookup, "EAKTE_ARCHIVE_AGENCY_CODE", &mut a.agency_code)?;
+        override_from(&lookup, "EAKTE_ARCHIVE_AGENCY_NAME", &mut a.agency_name)?;
+        override_from(&lookup, "EAKTE_ARCHIVE_ARCHIVE_CODE", &mut a.archive_code)?;
+        override_from(&lookup, "EAKTE_ARCHIVE_ARCHIVE_NAME", &mut a.archive_name)?;
         override_from(
             &lookup,
             "EAKTE_SERVER_MAX_UPLOAD_BYTES",
@@ -361,6 +394,19 @@ impl Config {
                     self.version
                 ),
             });
+        }
+        for (key, value) in [
+            ("archive.agency_code", &self.archive.agency_code),
+            ("archive.agency_name", &self.archive.agency_name),
+            ("archive.archive_code", &self.archive.archive_code),
+            ("archive.archive_name", &self.archive.archive_name),
+        ] {
+            if value.trim().is_empty() || value.chars().any(char::is_control) {
+                return Err(ConfigError::Invalid {
+                    key,
+                    message: "must be text without control characters".into(),
+                });
+            }
         }
         let store = &self.store;
         if !(64 * 1024..=1 << 40).contains(&store.segment_max_bytes) {

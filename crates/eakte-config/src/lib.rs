@@ -4,7 +4,7 @@ mod config;
 mod error;
 
 pub use config::{
-    CONFIG_FILE_NAME, Config, ExtractConfig, FilingConfig, IndexConfig, JournalConfig,
-    ServerConfig, StoreConfig,
+    ArchiveConfig, CONFIG_FILE_NAME, Config, ExtractConfig, FilingConfig, IndexConfig,
+    JournalConfig, ServerConfig, StoreConfig,
 };
 pub use error::ConfigError;

@@ -129,6 +129,28 @@ pub mod action {
     pub const TOKEN_REVOKED: &str = "token.revoked";
     /// A legal hold was set.
     pub const HOLD_SET: &str = "hold.set";
+    /// A legal hold was released.
+    pub const HOLD_RELEASED: &str = "hold.released";
+    /// A retention rule set was adopted.
+    pub const RULES_ADOPTED: &str = "retention.rules_adopted";
+    /// Retention states were read (an Akte's, or the list of what is due).
+    pub const RETENTION_READ: &str = "retention.read";
+    /// A disposition batch was proposed.
+    pub const DISPOSITION_PROPOSED: &str = "disposition.proposed";
+    /// A disposition batch was approved.
+    pub const DISPOSITION_APPROVED: &str = "disposition.approved";
+    /// The archive's appraisal (xdomea 0502) was imported.
+    pub const APPRAISAL_IMPORTED: &str = "disposition.appraisal_imported";
+    /// An xdomea message (offer 0501, transfer 0503) was exported.
+    pub const XDOMEA_EXPORTED: &str = "disposition.xdomea_exported";
+    /// The transfer package (xdomea 0503) was exported.
+    pub const TRANSFER_EXPORTED: &str = "disposition.transfer_exported";
+    /// The archive's receipt (xdomea 0506) was imported.
+    pub const RECEIPT_IMPORTED: &str = "disposition.receipt_imported";
+    /// An Akte was destroyed; its tombstone is the entry.
+    pub const AKTE_DESTROYED: &str = "akte.destroyed";
+    /// The bytes of destroyed records were purged from store, index, catalog and journal.
+    pub const DISPOSITION_PURGED: &str = "disposition.purged";
     /// Authentication failed.
     pub const AUTH_FAILED: &str = "auth.failed";
     /// An access was refused.

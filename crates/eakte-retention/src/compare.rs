@@ -61,7 +61,6 @@ pub fn shortening(old: &Rule, new: &Rule) -> Option<String> {
             created: day,
             closed_on: Some(day),
             events: &events,
-            extended_until: None,
         };
         let before = evaluate(old, &facts, &[], day);
         let after = evaluate(new, &facts, &[], day);

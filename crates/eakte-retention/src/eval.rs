@@ -18,9 +18,6 @@ pub struct Facts<'a> {
     pub closed_on: Option<NaiveDate>,
     /// Recorded events by name, each with its date.
     pub events: &'a BTreeMap<String, NaiveDate>,
-    /// A day before which nothing but restriction may happen, set by a records manager who
-    /// extended retention (never earlier than a rule gives).
-    pub extended_until: Option<NaiveDate>,
 }
 
 impl Facts<'_> {
@@ -154,8 +151,8 @@ pub(crate) fn probe_dates() -> impl Iterator<Item = NaiveDate> {
 /// The periods: a phase counted from day `a` for a period `p` ends at the end of day `a + p`,
 /// and its action is due the next day; the first phase counts from the trigger event's day or
 /// from 31 December of its year; each further phase counts from the end of the one before.
-/// When several trigger events are recorded, the latest counts. A `never_before` event, an
-/// extension and a hold can only move the end action later; holds do not delay restriction.
+/// When several trigger events are recorded, the latest counts. A `never_before` event and a
+/// hold can only move the end action later; holds do not delay restriction.
 pub fn evaluate(
     rule: &Rule,
     facts: &Facts<'_>,
@@ -218,9 +215,7 @@ pub fn evaluate(
         }
     }
     if let Some(due) = &mut due_on {
-        *due = (*due)
-            .max(never_before_day.unwrap_or(*due))
-            .max(facts.extended_until.map_or(*due, next_day));
+        *due = (*due).max(never_before_day.unwrap_or(*due));
     }
 
     let hindered = blockers

@@ -346,7 +346,6 @@ fn eval_case(case: &Case, holds: &[String], today: NaiveDate) -> RetentionState 
         created: day(case.created),
         closed_on: case.closed.map(day),
         events: &events,
-        extended_until: None,
     };
     evaluate(rule, &facts, holds, today)
 }
@@ -412,7 +411,6 @@ fn without_its_trigger_a_rule_waits_and_says_for_what() {
         created: day("2020-01-01"),
         closed_on: Some(day("2020-02-01")),
         events: &events,
-        extended_until: None,
     };
     let state = evaluate(rule, &facts, &[], day("2090-01-01"));
     assert_eq!(state.status, Status::Waiting);
@@ -461,23 +459,6 @@ fn restriction_comes_on_its_day_whatever_holds_there_are() {
     let state = eval_case(&case, &["h".into()], day("2027-06-01"));
     assert_eq!(state.restricted_from, Some(day("2027-01-01")));
     assert_eq!(state.status, Status::Pending);
-}
-
-#[test]
-fn an_extension_moves_the_due_day_later_and_never_earlier() {
-    let rules = shipped_rules().unwrap();
-    let rule = rules.get("allgemein-5-vernichten").unwrap();
-    let events = BTreeMap::new();
-    let facts = |extended_until: Option<&str>| Facts {
-        created: day("2015-01-01"),
-        closed_on: Some(day("2016-03-01")),
-        events: &events,
-        extended_until: extended_until.map(day),
-    };
-    let due = |f: Facts<'_>| evaluate(rule, &f, &[], day("2000-01-01")).due_on;
-    assert_eq!(due(facts(None)), Some(day("2022-01-01")));
-    assert_eq!(due(facts(Some("2025-06-30"))), Some(day("2025-07-01")));
-    assert_eq!(due(facts(Some("2019-01-01"))), Some(day("2022-01-01")));
 }
 
 #[test]

@@ -69,13 +69,31 @@ impl Role {
             Self::Scanner => matches!(right, UploadToInbox),
             Self::Clerk => matches!(
                 right,
-                ReadPlan | ReadMetadata | ReadInbox | ReadContent | Search | FileRecords
+                ReadPlan
+                    | ReadMetadata
+                    | ReadInbox
+                    | ReadContent
+                    | Search
+                    | FileRecords
+                    | RecordEvents
+                    | ReadRetention
             ),
             Self::RecordsManager => matches!(
                 right,
-                ReadPlan | ReadMetadata | ReadInbox | ManagePlan | CloseAkte
+                ReadPlan
+                    | ReadMetadata
+                    | ReadInbox
+                    | ManagePlan
+                    | CloseAkte
+                    | RecordEvents
+                    | ReadRetention
+                    | ReadDisposition
+                    | ManageRetention
             ),
-            Self::Auditor => matches!(right, ReadPlan | ReadMetadata | ReadJournal),
+            Self::Auditor => matches!(
+                right,
+                ReadPlan | ReadMetadata | ReadJournal | ReadRetention | ReadDisposition
+            ),
             Self::Admin => matches!(right, ReadPlan | ManageTokens),
         }
     }
@@ -122,6 +140,14 @@ pub enum Right {
     ManageTokens,
     /// Maintenance of the data directory (demo, dump): the command line only.
     Maintain,
+    /// Record events of an Akte that retention periods start from (a person moved away, …).
+    RecordEvents,
+    /// Read the retention state of Akten within reach and the due list of them.
+    ReadRetention,
+    /// Read the holds and the disposition batches of every unit.
+    ReadDisposition,
+    /// Adopt retention rules, set and release holds, propose, approve and carry out disposition.
+    ManageRetention,
 }
 
 impl Right {
@@ -139,6 +165,10 @@ impl Right {
             Self::ReadJournal => "read_journal",
             Self::ManageTokens => "manage_tokens",
             Self::Maintain => "maintain",
+            Self::RecordEvents => "record_events",
+            Self::ReadRetention => "read_retention",
+            Self::ReadDisposition => "read_disposition",
+            Self::ManageRetention => "manage_retention",
         }
     }
 }

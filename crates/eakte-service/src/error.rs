@@ -163,5 +163,15 @@ fn refusal_code(refusal: &Refusal) -> &'static str {
         Refusal::VersionNotNext { .. } => "version_not_next",
         Refusal::NotInInbox { .. } => "not_in_inbox",
         Refusal::CatalogUnavailable { .. } => "catalog_unavailable",
+        Refusal::EventMovedEarlier { .. } => "would_shorten_retention",
+        Refusal::HoldExists { .. } | Refusal::BatchExists { .. } => "already_exists",
+        Refusal::UnknownHold { .. } | Refusal::UnknownBatch { .. } => "unknown_record",
+        Refusal::HoldReleased { .. } => "hold_released",
+        Refusal::HoldIncomplete { .. } => "hold_incomplete",
+        Refusal::BatchState { .. } => "batch_state",
+        Refusal::SameApprover { .. } => "four_eyes",
+        Refusal::AkteInBatch { .. } => "akte_in_batch",
+        Refusal::NotDestroyable { .. } => "not_destroyable",
+        Refusal::AkteDestroyed { .. } => "akte_destroyed",
     }
 }

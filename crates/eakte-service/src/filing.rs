@@ -137,6 +137,7 @@ impl Service {
         self.require(who, Right::ManagePlan)?;
         let plan = FilePlan::from_json(bytes)
             .map_err(|e| ServiceError::input("plan_invalid", format!("invalid file plan: {e}")))?;
+        self.check_plan_rules(who, &plan)?;
         let put = self.parts.store.put(&mut &bytes[..])?;
         let guard = self.parts.write_lock();
         let change = Change::PlanImported {

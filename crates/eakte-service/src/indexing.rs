@@ -19,7 +19,11 @@ pub(crate) fn index_document(
     // threads re-indexing one document (an Akte closed while its document's text is recorded)
     // would otherwise let the one that read the older state write last.
     let _stripe = parts.index_stripe(id);
-    let dokument = parts.dokument(id)?;
+    // A document destroyed by disposition (or never applied) leaves the index.
+    let Some(dokument) = parts.catalog.dokument(id)? else {
+        parts.index.delete_document(id)?;
+        return Ok(());
+    };
     let akte = match dokument.akte_id {
         Some(akte_id) => parts.catalog.akte(akte_id)?,
         None => None,

@@ -2,24 +2,35 @@
 //! the non-personal fields as `details.change`, and the personal fields (titles, senders,
 //! capture notes, file names) in the erasable payload.
 
-use eakte_catalog::{Change, FilePlan};
+use eakte_catalog::{Change, FilePlan, HoldScope};
 use eakte_journal::{Actor, Entry, NewEvent, Outcome, PayloadState, StoredEvent, action};
 use eakte_store::FileStore;
 use serde_json::{Map, Value};
 
 use crate::ServiceError;
 
-/// The fields of a change that are personal data, as JSON pointers into the serialised change.
-/// They go to the payload, so that disposition can erase them while the journal still verifies.
-const PERSONAL_FIELDS: &[&str] = &[
-    "/akte/title",
-    "/vorgang/title",
-    "/dokument/title",
-    "/dokument/sender",
-    "/dokument/capture",
-    "/dokument/original_name",
+/// What stands for a personal field whose payload was erased (disposition), when its entry is
+/// replayed.
+#[derive(Clone, Copy)]
+enum Blank {
+    /// A required text: empty.
+    Text,
+    /// An optional field: absent.
+    Absent,
+}
+
+/// The fields of a change that are personal data, as JSON pointers into the serialised change,
+/// with their blank. They go to the payload, so that disposition can erase them while the
+/// journal still verifies.
+const PERSONAL_FIELDS: &[(&str, Blank)] = &[
+    ("/akte/title", Blank::Text),
+    ("/vorgang/title", Blank::Text),
+    ("/dokument/title", Blank::Text),
+    ("/dokument/sender", Blank::Absent),
+    ("/dokument/capture", Blank::Absent),
+    ("/dokument/original_name", Blank::Absent),
     // A failure message may quote the document (a parser's complaint, a worker's last words).
-    "/extraction/message",
+    ("/extraction/message", Blank::Text),
 ];
 
 fn action_of(change: &Change) -> &'static str {
@@ -33,6 +44,15 @@ fn action_of(change: &Change) -> &'static str {
         Change::DokumentAssigned { .. } => action::DOCUMENT_ASSIGNED,
         Change::VersionAdded { .. } => action::DOCUMENT_VERSIONED,
         Change::ExtractionRecorded { .. } => action::DOCUMENT_EXTRACTED,
+        Change::RulesAdopted { .. } => action::RULES_ADOPTED,
+        Change::HoldSet { .. } => action::HOLD_SET,
+        Change::HoldReleased { .. } => action::HOLD_RELEASED,
+        Change::DispositionProposed { .. } => action::DISPOSITION_PROPOSED,
+        Change::DispositionApproved { .. } => action::DISPOSITION_APPROVED,
+        Change::AppraisalRecorded { .. } => action::APPRAISAL_IMPORTED,
+        Change::TransferRecorded { .. } => action::TRANSFER_EXPORTED,
+        Change::ReceiptRecorded { .. } => action::RECEIPT_IMPORTED,
+        Change::AkteDestroyed { .. } => action::AKTE_DESTROYED,
     }
 }
 
@@ -50,6 +70,15 @@ pub fn is_catalog_action(name: &str) -> bool {
             | action::DOCUMENT_ASSIGNED
             | action::DOCUMENT_VERSIONED
             | action::DOCUMENT_EXTRACTED
+            | action::RULES_ADOPTED
+            | action::HOLD_SET
+            | action::HOLD_RELEASED
+            | action::DISPOSITION_PROPOSED
+            | action::DISPOSITION_APPROVED
+            | action::APPRAISAL_IMPORTED
+            | action::TRANSFER_EXPORTED
+            | action::RECEIPT_IMPORTED
+            | action::AKTE_DESTROYED
     )
 }
 
@@ -93,6 +122,35 @@ fn objects_of(change: &Change) -> Vec<(&'static str, String)> {
             ("blob", version.blob.to_string()),
         ],
         Change::ExtractionRecorded { id, .. } => vec![("document", id.to_string())],
+        Change::RulesAdopted { blob } => vec![("blob", blob.to_string())],
+        Change::HoldSet { hold } => {
+            let mut objects = vec![("hold", hold.id.to_string())];
+            match &hold.scope {
+                HoldScope::Akte { id } => objects.push(("akte", id.to_string())),
+                HoldScope::Vorgang { id } => objects.push(("vorgang", id.to_string())),
+                HoldScope::Dokument { id } => objects.push(("document", id.to_string())),
+                HoldScope::Query { documents, .. } => {
+                    objects.extend(documents.iter().map(|d| ("document", d.to_string())));
+                }
+            }
+            objects
+        }
+        Change::HoldReleased { id, .. } => vec![("hold", id.to_string())],
+        Change::DispositionProposed { batch } => {
+            let mut objects = vec![("batch", batch.id.to_string())];
+            objects.extend(batch.items.iter().map(|i| ("akte", i.akte.to_string())));
+            objects
+        }
+        Change::DispositionApproved { id, .. } | Change::TransferRecorded { id, .. } => {
+            vec![("batch", id.to_string())]
+        }
+        Change::AppraisalRecorded { id, blob, .. } | Change::ReceiptRecorded { id, blob, .. } => {
+            vec![("batch", id.to_string()), ("blob", blob.to_string())]
+        }
+        Change::AkteDestroyed { tombstone } => vec![
+            ("akte", tombstone.akte.to_string()),
+            ("batch", tombstone.batch.to_string()),
+        ],
     }
 }
 
@@ -112,7 +170,7 @@ pub fn event_of(actor: Actor, change: &Change) -> Result<NewEvent, ServiceError>
         object.remove("plan");
     }
     let mut personal = Map::new();
-    for pointer in PERSONAL_FIELDS {
+    for (pointer, _) in PERSONAL_FIELDS {
         if let Some((parent, key)) = pointer.rsplit_once('/')
             && let Some(Value::Object(holder)) = value.pointer_mut(parent)
             && let Some(field) = holder.remove(key)
@@ -155,7 +213,22 @@ pub fn change_of(stored: &StoredEvent, store: &FileStore) -> Result<Option<Chang
                 }
             }
         }
-        PayloadState::Erased => return Err(bad("its personal data was erased")),
+        // Disposition erased it: the record was destroyed later in the journal, so replay
+        // only needs a value of the right type until the destruction removes it.
+        PayloadState::Erased => {
+            for (pointer, blank) in PERSONAL_FIELDS {
+                let Some((parent, key)) = pointer.rsplit_once('/') else {
+                    continue;
+                };
+                if let Some(Value::Object(holder)) = value.pointer_mut(parent) {
+                    let value = match blank {
+                        Blank::Text => Value::String(String::new()),
+                        Blank::Absent => Value::Null,
+                    };
+                    holder.insert((*key).to_owned(), value);
+                }
+            }
+        }
         PayloadState::None => {}
     }
     if entry.action == action::PLAN_IMPORTED {

@@ -11,6 +11,7 @@ use eakte_extract::Extraction;
 use eakte_extract::pool::{WorkerCommand, WorkerPool};
 use eakte_index::SearchIndex;
 use eakte_journal::{Actor, Journal, journal_dir};
+use eakte_retention::RuleSet;
 use eakte_store::FileStore;
 use eakte_types::{AkteId, BlobId, DokumentId};
 use tracing::{info, warn};
@@ -46,6 +47,8 @@ pub(crate) struct Parts {
     pub(crate) ocr_pages: AtomicU64,
     /// Locks that serialise the re-indexing of one document (by a stripe of its id).
     index_stripes: Vec<Mutex<()>>,
+    /// The adopted rule set, parsed, by the blob it was read from.
+    pub(crate) rules: Mutex<Option<(BlobId, Arc<RuleSet>)>>,
 }
 
 /// Stripes of the re-indexing locks.
@@ -196,6 +199,7 @@ impl Service {
             index_incomplete: AtomicBool::new(false),
             ocr_pages: AtomicU64::new(0),
             index_stripes: (0..INDEX_STRIPES).map(|_| Mutex::new(())).collect(),
+            rules: Mutex::new(None),
         });
         let index_from = read_index_mark(data);
         // The mark is removed while the service runs, so that a crash leaves none behind and
@@ -319,6 +323,10 @@ fn catch_up(parts: &Parts, index_from: u64, fresh: bool) -> Result<(), ServiceEr
                 touched_docs.push(id)
             }
             Some(Change::AkteClosed { id, .. }) => touched_akten.push(id),
+            // Re-indexing a destroyed document takes it out of the index.
+            Some(Change::AkteDestroyed { tombstone }) => {
+                touched_docs.extend(tombstone.documents.iter().map(|d| d.id));
+            }
             _ => {}
         }
     }

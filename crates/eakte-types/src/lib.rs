@@ -6,6 +6,6 @@ mod records;
 
 pub use digest::{BlobId, DigestParseError, Sha256Digest};
 pub use records::{
-    AkteId, AkteStatus, Aktenzeichen, ArchivalValue, Confidentiality, DokumentId, PlanCode,
-    RecordClass, RecordParseError, VorgangId,
+    AkteId, AkteStatus, Aktenzeichen, ArchivalValue, BatchId, Confidentiality, DokumentId, HoldId,
+    PlanCode, RecordClass, RecordParseError, VorgangId,
 };

@@ -355,6 +355,14 @@ uuid_id!(
     /// The permanent id of a Dokument.
     DokumentId
 );
+uuid_id!(
+    /// The id of a legal hold.
+    HoldId
+);
+uuid_id!(
+    /// The id of a disposition batch; also the xdomea process id (ProzessID) of its messages.
+    BatchId
+);
 
 #[cfg(test)]
 mod tests {

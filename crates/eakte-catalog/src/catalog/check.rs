@@ -13,6 +13,8 @@ use crate::error::{CatalogError, Refusal};
 use crate::plan::FilePlan;
 use crate::records::{Akte, Dokument, Extraction, Version, Vorgang};
 
+mod disposition;
+
 /// The effects of an accepted change, not yet written.
 pub(super) struct Prepared {
     pub(super) writes: Writes,
@@ -22,7 +24,7 @@ pub(super) struct Prepared {
 
 /// Why preparing stopped: a refusal, or a failure to read the catalog. Both pass through `?`
 /// inside this module only; the public API keeps them apart.
-enum Stop {
+pub(super) enum Stop {
     Refused(Refusal),
     Failed(CatalogError),
 }
@@ -39,13 +41,13 @@ impl From<CatalogError> for Stop {
     }
 }
 
-type Step<V> = Result<V, Stop>;
+pub(super) type Step<V> = Result<V, Stop>;
 
 fn is_domain_date_name(name: &str) -> bool {
     (1..=64).contains(&name.len())
         && name
             .bytes()
-            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_')
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"_.".contains(&b))
 }
 
 impl Catalog {
@@ -89,6 +91,38 @@ impl Catalog {
                 version,
                 extraction,
             } => self.extraction_recorded(*id, *version, extraction, &mut prepared.writes),
+            Change::RulesAdopted { blob } => {
+                prepared.writes.put(
+                    T::RuleSets,
+                    seq.to_be_bytes(),
+                    store::encode(blob, "rule set")?,
+                );
+                Ok(())
+            }
+            Change::HoldSet { hold } => self.hold_set(hold, &mut prepared.writes),
+            Change::HoldReleased { id, release } => {
+                self.hold_released(*id, release, &mut prepared.writes)
+            }
+            Change::DispositionProposed { batch } => {
+                self.disposition_proposed(batch, &mut prepared.writes)
+            }
+            Change::DispositionApproved { id, approval } => {
+                self.disposition_approved(*id, approval, &mut prepared.writes)
+            }
+            Change::AppraisalRecorded {
+                id,
+                blob,
+                decisions,
+            } => self.appraisal_recorded(*id, *blob, decisions, &mut prepared.writes),
+            Change::TransferRecorded { id, sha256 } => {
+                self.transfer_recorded(*id, *sha256, &mut prepared.writes)
+            }
+            Change::ReceiptRecorded { id, blob, archived } => {
+                self.receipt_recorded(*id, *blob, archived, &mut prepared.writes)
+            }
+            Change::AkteDestroyed { tombstone } => {
+                self.akte_destroyed(tombstone, &mut prepared.writes)
+            }
         };
         match outcome {
             Ok(()) => Ok(Ok(prepared)),
@@ -176,9 +210,15 @@ impl Catalog {
         Ok(())
     }
 
-    /// The Akte, which must exist.
+    /// The Akte, which must exist (and not have been destroyed).
     fn existing_akte(&self, id: AkteId) -> Step<Akte> {
-        Ok(self.akte(id)?.ok_or(Refusal::UnknownAkte { id })?)
+        if let Some(akte) = self.akte(id)? {
+            return Ok(akte);
+        }
+        if self.tombstone(id)?.is_some() {
+            return Err(Refusal::AkteDestroyed { id }.into());
+        }
+        Err(Refusal::UnknownAkte { id }.into())
     }
 
     /// The Akte, which must exist and be open.
@@ -220,6 +260,18 @@ impl Catalog {
         if !is_domain_date_name(name) {
             return Err(Refusal::BadDomainDateName {
                 name: name.to_owned(),
+            }
+            .into());
+        }
+        // Retention runs from the latest date of an event; an earlier one could shorten it.
+        if let Some(&recorded) = akte.domain_dates.get(name)
+            && date < recorded
+        {
+            return Err(Refusal::EventMovedEarlier {
+                id,
+                name: name.to_owned(),
+                recorded,
+                date,
             }
             .into());
         }

@@ -5,6 +5,7 @@ use serde::Serialize;
 
 use super::store::{self, T};
 use super::{Catalog, StoredPlan};
+use crate::disposition::{Batch, Hold, Tombstone};
 use crate::error::CatalogError;
 use crate::plan::FilePlan;
 use crate::records::{Akte, Dokument, Vorgang};
@@ -26,6 +27,13 @@ enum Line<'a> {
         year: u16,
         highest: u32,
     },
+    RuleSet {
+        seq: u64,
+        blob: BlobId,
+    },
+    Hold(&'a Hold),
+    Batch(&'a Batch),
+    Tombstone(&'a Tombstone),
 }
 
 impl Catalog {
@@ -67,6 +75,27 @@ impl Catalog {
         }
         for dokument in self.dokumente()? {
             line(Line::Dokument(&dokument))?;
+        }
+        for entry in self.tree(T::RuleSets).iter() {
+            let (key, value) = entry?;
+            let seq: [u8; 8] = key
+                .as_ref()
+                .try_into()
+                .map_err(|_| CatalogError::corrupt(format!("rule set key {key:?}")))?;
+            let blob: BlobId = store::decode(&value, || format!("rule set at key {key:?}"))?;
+            line(Line::RuleSet {
+                seq: u64::from_be_bytes(seq),
+                blob,
+            })?;
+        }
+        for hold in self.holds()? {
+            line(Line::Hold(&hold))?;
+        }
+        for batch in self.batches()? {
+            line(Line::Batch(&batch))?;
+        }
+        for tombstone in self.tombstones()? {
+            line(Line::Tombstone(&tombstone))?;
         }
         for entry in self.tree(T::Counters).iter() {
             let (key, value) = entry?;

@@ -36,9 +36,19 @@ pub(crate) enum T {
     Sha256Docs,
     /// Dokument id ++ version (u32 BE) → empty, for versions whose extraction is pending.
     Pending,
+    /// Journal seq of the adoption (u64 BE) → JSON blob id of the rule files.
+    RuleSets,
+    /// Hold id → JSON `Hold`.
+    Holds,
+    /// Batch id → JSON `Batch`.
+    Batches,
+    /// Akte id → JSON batch id, while the Akte is in a batch that has not disposed of it.
+    BatchAkten,
+    /// Akte id → JSON `Tombstone`.
+    Tombstones,
 }
 
-pub(crate) const TREES: [(T, &str); 11] = [
+pub(crate) const TREES: [(T, &str); 16] = [
     (T::Meta, "meta"),
     (T::Plans, "plans"),
     (T::Akten, "akten"),
@@ -50,6 +60,11 @@ pub(crate) const TREES: [(T, &str); 11] = [
     (T::LocationDocs, "location_docs"),
     (T::Sha256Docs, "sha256_docs"),
     (T::Pending, "pending"),
+    (T::RuleSets, "rule_sets"),
+    (T::Holds, "holds"),
+    (T::Batches, "batches"),
+    (T::BatchAkten, "batch_akten"),
+    (T::Tombstones, "tombstones"),
 ];
 
 pub(crate) const META_FORMAT: &[u8] = b"format";

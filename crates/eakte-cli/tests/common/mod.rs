@@ -31,3 +31,39 @@ pub fn fails_with(out: &Output, code: i32, needle: &str) {
         text(&out.stderr)
     );
 }
+
+/// Asserts that the command succeeded and returns its standard output.
+pub fn succeeds(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "exit {:?}: {}{}",
+        out.status.code(),
+        text(&out.stdout),
+        text(&out.stderr)
+    );
+    text(&out.stdout)
+}
+
+/// How often `needle` occurs in the files under `dir`, per file (recursively; files that
+/// vanish while being read are skipped).
+pub fn occurrences(dir: &Path, needle: &str) -> Vec<(String, usize)> {
+    let mut found = Vec::new();
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return found;
+    };
+    for entry in entries.flatten() {
+        let path = entry.path();
+        if path.is_dir() {
+            found.extend(occurrences(&path, needle));
+        } else if let Ok(bytes) = std::fs::read(&path) {
+            let hits = bytes
+                .windows(needle.len())
+                .filter(|w| *w == needle.as_bytes())
+                .count();
+            if hits > 0 {
+                found.push((path.display().to_string(), hits));
+            }
+        }
+    }
+    found
+}
