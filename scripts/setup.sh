@@ -5,10 +5,11 @@ set -euo pipefail
 
 # Debian packages the build, the tests and the benchmarks use: libtesseract and leptonica with
 # libclang for the OCR bindings, the German, English and orientation (osd) models, and poppler's
-# pdftoppm to render PDF pages whose images cannot be decoded directly.
+# pdftoppm to render PDF pages whose images cannot be decoded directly, and xmllint to check
+# xdomea messages against their schema.
 EAKTE_DEBIAN_PACKAGES=(build-essential pkg-config ca-certificates curl zstd time
   libtesseract-dev libleptonica-dev libclang-dev tesseract-ocr tesseract-ocr-deu
-  tesseract-ocr-eng tesseract-ocr-osd poppler-utils)
+  tesseract-ocr-eng tesseract-ocr-osd poppler-utils libxml2-utils)
 
 missing=()
 for pkg in "${EAKTE_DEBIAN_PACKAGES[@]}"; do

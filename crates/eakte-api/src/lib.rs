@@ -115,6 +115,19 @@ pub fn router(state: Arc<AppState>) -> Router {
     // fields); every other body by axum's default of 2 MiB.
     let upload_limit =
         usize::try_from(state.max_upload_bytes.saturating_add(1 << 20)).unwrap_or(usize::MAX);
+    // xdomea messages from the archive may be as large as a message may be.
+    let messages = Router::new()
+        .route(
+            "/dispositions/{id}/xdomea/appraisal",
+            post(retention::xdomea_appraisal),
+        )
+        .route(
+            "/dispositions/{id}/xdomea/receipt",
+            post(retention::xdomea_receipt),
+        )
+        .layer(DefaultBodyLimit::max(
+            usize::try_from(eakte_service::MAX_MESSAGE_BYTES).unwrap_or(usize::MAX),
+        ));
     let uploads = Router::new()
         .route("/inbox", post(filing::upload_to_inbox))
         .route("/akten/{id}/documents", post(filing::file_into_akte))
@@ -148,12 +161,21 @@ pub fn router(state: Arc<AppState>) -> Router {
         )
         .route("/dispositions/{id}", get(retention::disposition))
         .route("/dispositions/{id}/approve", post(retention::approve))
+        .route(
+            "/dispositions/{id}/xdomea/offer",
+            post(retention::xdomea_offer),
+        )
+        .route(
+            "/dispositions/{id}/xdomea/transfer",
+            post(retention::xdomea_transfer),
+        )
         .route("/tokens", get(tokens::list).post(tokens::create))
         .route("/tokens/{id}", axum::routing::delete(tokens::revoke))
         .route("/healthz", get(operations::healthz))
         .route("/metrics", get(operations::metrics))
         .route("/openapi.json", get(operations::openapi))
         .merge(uploads)
+        .merge(messages)
         .fallback(operations::no_route)
         .method_not_allowed_fallback(operations::method_not_allowed);
     Router::new()

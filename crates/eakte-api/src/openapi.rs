@@ -20,6 +20,8 @@ use crate::{audit, documents, dto, filing, operations, retention, search, tokens
         retention::rules, retention::due, retention::akte_retention, retention::record_event,
         retention::holds, retention::set_hold, retention::release_hold,
         retention::dispositions, retention::propose, retention::disposition, retention::approve,
+        retention::xdomea_offer, retention::xdomea_appraisal, retention::xdomea_transfer,
+        retention::xdomea_receipt,
         tokens::list, tokens::create, tokens::revoke,
         operations::healthz, operations::metrics, operations::openapi,
     ),

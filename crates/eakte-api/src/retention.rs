@@ -614,3 +614,105 @@ pub(crate) async fn approve(
     let batch = blocking(&state, move |service| service.approve_disposition(&who, id)).await?;
     Ok(Json(BatchDto::from(&batch)))
 }
+
+/// A message for the archive, as a download.
+fn zip_download(package: eakte_service::XdomeaPackage) -> axum::response::Response {
+    use axum::http::header;
+    use axum::response::IntoResponse;
+    let disposition = format!("attachment; filename=\"{}\"", package.file_name);
+    (
+        [
+            (header::CONTENT_TYPE, "application/zip".to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        package.zip,
+    )
+        .into_response()
+}
+
+/// The offer (xdomea 0501, metadata only) of an approved batch's Akten to be offered.
+#[utoipa::path(post, path = "/dispositions/{id}/xdomea/offer", tag = "retention",
+    params(("id" = String, Path, description = "The batch id")),
+    responses((status = 200, description = "The 0501 message as a ZIP", content_type = "application/zip", body = Vec<u8>),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 503, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn xdomea_offer(
+    State(state): State<Arc<AppState>>,
+    Caller(who): Caller,
+    ApiPath(id): ApiPath,
+) -> Result<axum::response::Response, ApiError> {
+    let id = batch_id(&id)?;
+    let package = blocking(&state, move |service| service.xdomea_offer(&who, id)).await?;
+    Ok(zip_download(package))
+}
+
+/// The transfer (xdomea 0503) of what the archive appraised A, with the originals and their
+/// SHA-256.
+#[utoipa::path(post, path = "/dispositions/{id}/xdomea/transfer", tag = "retention",
+    params(("id" = String, Path, description = "The batch id")),
+    responses((status = 200, description = "The 0503 message as a ZIP", content_type = "application/zip", body = Vec<u8>),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 503, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn xdomea_transfer(
+    State(state): State<Arc<AppState>>,
+    Caller(who): Caller,
+    ApiPath(id): ApiPath,
+) -> Result<axum::response::Response, ApiError> {
+    let id = batch_id(&id)?;
+    let package = blocking(&state, move |service| service.xdomea_transfer(&who, id)).await?;
+    Ok(zip_download(package))
+}
+
+/// Imports the archive's appraisal (xdomea 0502, as ZIP or XML).
+#[utoipa::path(post, path = "/dispositions/{id}/xdomea/appraisal", tag = "retention",
+    params(("id" = String, Path, description = "The batch id")),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The 0502 message (ZIP or XML)"),
+    responses((status = 200, body = BatchDto),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn xdomea_appraisal(
+    State(state): State<Arc<AppState>>,
+    Caller(who): Caller,
+    ApiPath(id): ApiPath,
+    body: axum::body::Bytes,
+) -> Result<Json<BatchDto>, ApiError> {
+    let id = batch_id(&id)?;
+    let batch = blocking(&state, move |service| {
+        service.import_appraisal(&who, id, &body)
+    })
+    .await?;
+    Ok(Json(BatchDto::from(&batch)))
+}
+
+/// Imports the archive's receipt (xdomea 0506, as ZIP or XML); what it confirms taking over
+/// is destroyed with the next `eakte disposition execute`.
+#[utoipa::path(post, path = "/dispositions/{id}/xdomea/receipt", tag = "retention",
+    params(("id" = String, Path, description = "The batch id")),
+    request_body(content = Vec<u8>, content_type = "application/octet-stream", description = "The 0506 message (ZIP or XML)"),
+    responses((status = 200, body = BatchDto),
+        (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 413, body = ErrorBody),
+        (status = 422, body = ErrorBody), (status = 503, body = ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn xdomea_receipt(
+    State(state): State<Arc<AppState>>,
+    Caller(who): Caller,
+    ApiPath(id): ApiPath,
+    body: axum::body::Bytes,
+) -> Result<Json<BatchDto>, ApiError> {
+    let id = batch_id(&id)?;
+    let batch = blocking(&state, move |service| {
+        service.import_receipt(&who, id, &body)
+    })
+    .await?;
+    Ok(Json(BatchDto::from(&batch)))
+}

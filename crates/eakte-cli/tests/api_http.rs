@@ -1234,5 +1234,38 @@ fn records_managers_run_holds_and_disposition_over_the_api_with_four_eyes() {
     assert_eq!(json(server.get("/holds", &clerk)).0, 403);
     let (_, rules) = json(server.get("/retention/rules", &auditor));
     assert!(rules.as_array().unwrap().len() >= 30);
+    // The xdomea exchange: this batch only destroys, so there is nothing to offer; what comes
+    // back must be an xdomea message of this batch.
+    let xdomea = |step: &str| format!("/dispositions/{batch_id}/xdomea/{step}");
+    let (status, body) = post_empty(&xdomea("offer"), &second);
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (409, Some("batch_state")),
+        "{body}"
+    );
+    let (status, body) = post_empty(&xdomea("transfer"), &second);
+    assert_eq!(status, 409, "{body}");
+    let (status, body) = json(
+        server
+            .request("POST", &xdomea("appraisal"), Some(&second))
+            .body("<nicht xdomea/>")
+            .send()
+            .unwrap(),
+    );
+    assert_eq!(
+        (status, body["error"]["code"].as_str()),
+        (422, Some("xdomea_invalid")),
+        "{body}"
+    );
+    assert_eq!(
+        json(
+            server
+                .request("POST", &xdomea("offer"), Some(&auditor))
+                .send()
+                .unwrap()
+        )
+        .0,
+        403
+    );
     assert!(server.stop(), "the server did not stop cleanly");
 }
