@@ -221,7 +221,7 @@ pub struct DayParams {
 /// An event of an Akte.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub struct EventDto {
+pub struct AkteEventDto {
     /// The event (`person.moved_away`, `document.validity_end`, …).
     #[serde(rename = "type")]
     pub kind: String,
@@ -458,7 +458,7 @@ pub(crate) async fn akte_retention(
 /// earlier.
 #[utoipa::path(post, path = "/akten/{id}/events", tag = "retention",
     params(("id" = String, Path, description = "UUID or Aktenzeichen")),
-    request_body = EventDto,
+    request_body = AkteEventDto,
     responses((status = 200, body = AkteDto),
         (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
@@ -469,7 +469,7 @@ pub(crate) async fn record_event(
     State(state): State<Arc<AppState>>,
     Caller(who): Caller,
     ApiPath(id): ApiPath,
-    ApiJson(body): ApiJson<EventDto>,
+    ApiJson(body): ApiJson<AkteEventDto>,
 ) -> Result<Json<AkteDto>, ApiError> {
     let key = akte_key(&id)?;
     let akte = blocking(&state, move |service| {
@@ -572,10 +572,7 @@ pub(crate) async fn propose(
     State(state): State<Arc<AppState>>,
     Caller(who): Caller,
 ) -> Result<(StatusCode, Json<BatchDto>), ApiError> {
-    let batch = blocking(&state, move |service| {
-        service.propose_disposition(&who, today())
-    })
-    .await?;
+    let batch = blocking(&state, move |service| service.propose_disposition(&who)).await?;
     Ok((StatusCode::CREATED, Json(BatchDto::from(&batch))))
 }
 

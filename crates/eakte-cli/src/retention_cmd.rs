@@ -384,7 +384,7 @@ pub fn disposition(data: &Path, command: DispositionCommand) -> Result<ExitCode,
         DispositionCommand::Propose { by, json } => {
             let who = records_manager(&by)?;
             let service = service_use::open(data)?;
-            let batch = service.propose_disposition(&who, today());
+            let batch = service.propose_disposition(&who);
             let batch = finish(service, batch)?;
             if json {
                 stdout_json(&batch)?;
@@ -425,7 +425,7 @@ pub fn disposition(data: &Path, command: DispositionCommand) -> Result<ExitCode,
                     }
                 }
             };
-            let report = service.destroy_approved(&who, id, today());
+            let report = service.destroy_approved(&who, id);
             let report = finish(service, report)?;
             for tombstone in &report.destroyed {
                 println!(

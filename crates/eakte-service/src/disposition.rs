@@ -6,7 +6,7 @@
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use chrono::{NaiveDate, Utc};
+use chrono::Utc;
 use eakte_catalog::{
     Appraisal, Approval, Batch, BatchItem, Catalog, CompactReport, Extraction, Tombstone,
     TombstoneDocument, TombstoneVersion,
@@ -63,15 +63,12 @@ pub struct PurgeReport {
 }
 
 impl Service {
-    /// Proposes a batch of every Akte within reach whose end action is due on `today` and not
-    /// blocked, and that is in no other batch. Nothing happens to the records until a
+    /// Proposes a batch of every Akte within reach whose end action is due today (see
+    /// [`Service::today`]) and not blocked, and that is in no other batch. Nothing happens to the records until a
     /// different records manager approves it.
-    pub fn propose_disposition(
-        &self,
-        who: &Principal,
-        today: NaiveDate,
-    ) -> Result<Batch, ServiceError> {
+    pub fn propose_disposition(&self, who: &Principal) -> Result<Batch, ServiceError> {
         self.require(who, Right::ManageRetention)?;
+        let today = self.today();
         let mut items = Vec::new();
         for view in self.due_views(who, today)? {
             let Some(state) = &view.state else { continue };
@@ -185,7 +182,7 @@ impl Service {
         }
     }
 
-    /// Destroys what an approved batch may destroy on `today`: Akten whose end action is
+    /// Destroys what an approved batch may destroy today: Akten whose end action is
     /// destroy (or review, decided by the two sign-offs), offered Akten the archive declined
     /// (unless their rule keeps them then), and offered Akten the archive confirmed taking
     /// over. Each is checked again first — still due, no hold, no extraction running — and
@@ -195,9 +192,9 @@ impl Service {
         &self,
         who: &Principal,
         id: BatchId,
-        today: NaiveDate,
     ) -> Result<DestroyReport, ServiceError> {
         self.require(who, Right::ManageRetention)?;
+        let today = self.today();
         let batch = self.existing_batch(who, id)?;
         let Some(approval) = batch.approved.clone() else {
             return Err(ServiceError::Refused(eakte_catalog::Refusal::BatchState {

@@ -30,5 +30,5 @@ pub use maintenance::VerifyReport;
 pub use reading::{AkteView, Content, DocumentView, PageQuality};
 pub use retention::{HoldTarget, MAX_QUERY_HOLD_DOCUMENTS, RetentionView};
 pub use search::MAX_LISTED_HITS;
-pub use service::{Options, Service};
+pub use service::{Options, Service, Today};
 pub use xdomea::MAX_MESSAGE_BYTES;

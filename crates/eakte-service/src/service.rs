@@ -49,7 +49,12 @@ pub(crate) struct Parts {
     index_stripes: Vec<Mutex<()>>,
     /// The adopted rule set, parsed, by the blob it was read from.
     pub(crate) rules: Mutex<Option<(BlobId, Arc<RuleSet>)>>,
+    /// Today's date as disposition sees it: the system clock's, unless a simulation set one.
+    pub(crate) today: Mutex<Option<Today>>,
 }
+
+/// A source of today's date for simulations (see [`Service::set_today`]).
+pub type Today = Arc<dyn Fn() -> chrono::NaiveDate + Send + Sync>;
 
 /// Stripes of the re-indexing locks.
 const INDEX_STRIPES: usize = 64;
@@ -155,6 +160,31 @@ pub struct Service {
 }
 
 impl Service {
+    /// Today's date: what disposition is carried out on. Previews (`retention due --at`)
+    /// evaluate another day, but nothing is ever proposed or destroyed on any day but this one.
+    pub fn today(&self) -> chrono::NaiveDate {
+        let clock = self
+            .parts
+            .today
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .clone();
+        match clock {
+            Some(today) => today(),
+            None => chrono::Utc::now().date_naive(),
+        }
+    }
+
+    /// Replaces the system clock for this service: for simulations and tests of what happens
+    /// over the years (the `eakte` binary never calls it).
+    pub fn set_today(&self, today: Today) {
+        *self
+            .parts
+            .today
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner) = Some(today);
+    }
+
     /// Opens the data directory (creating what is missing), replays journal entries the catalog
     /// has not applied yet, re-indexes what an unclean stop may have left out of the index, and
     /// queues the extraction of every version still waiting for it.
@@ -200,6 +230,7 @@ impl Service {
             ocr_pages: AtomicU64::new(0),
             index_stripes: (0..INDEX_STRIPES).map(|_| Mutex::new(())).collect(),
             rules: Mutex::new(None),
+            today: Mutex::new(None),
         });
         let index_from = read_index_mark(data);
         // The mark is removed while the service runs, so that a crash leaves none behind and
