@@ -266,6 +266,9 @@ impl Service {
                     .push((item.akte, format!("{} hold(s) cover it", view.holds.len())));
                 continue;
             }
+            // Under the write lock from here: nothing can be filed into the Akte between the
+            // tombstone's list of documents and its journal entry.
+            let guard = self.parts.write_lock();
             let dokumente = self.parts.catalog.dokumente_in(Some(akte.id))?;
             if dokumente
                 .iter()
@@ -314,16 +317,14 @@ impl Service {
                     })
                     .collect(),
             };
-            {
-                let guard = self.parts.write_lock();
-                self.parts.commit_change(
-                    &guard,
-                    &who.actor(),
-                    &eakte_catalog::Change::AkteDestroyed {
-                        tombstone: tombstone.clone(),
-                    },
-                )?;
-            }
+            self.parts.commit_change(
+                &guard,
+                &who.actor(),
+                &eakte_catalog::Change::AkteDestroyed {
+                    tombstone: tombstone.clone(),
+                },
+            )?;
+            drop(guard);
             for dokument in &dokumente {
                 self.parts.index.delete_document(dokument.id)?;
             }
