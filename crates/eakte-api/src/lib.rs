@@ -193,6 +193,9 @@ pub fn router(state: Arc<AppState>) -> Router {
 /// the request is handled.
 const EAGER_BODY_BYTES: u64 = 1 << 20;
 
+/// Small bodies read ahead at once (64 MiB at most in memory).
+static EAGER_READS: Semaphore = Semaphore::const_new(64);
+
 /// Reads a small request body before the request is handled. A handler may refuse before it
 /// reads the body (a caller without the right to upload is not made to send 500 MB); the
 /// connection is then closed with the body's rest unread, and the client, still sending, can
@@ -209,6 +212,11 @@ async fn read_small_bodies(
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
     let Some(len) = declared.filter(|len| (1..=EAGER_BODY_BYTES).contains(len)) else {
+        return next.run(request).await;
+    };
+    // Bounded: at most this many bodies are held in memory before their requests are handled;
+    // beyond that a body is handed on unread, as larger ones are.
+    let Ok(_permit) = EAGER_READS.try_acquire() else {
         return next.run(request).await;
     };
     let (parts, body) = request.into_parts();

@@ -390,7 +390,7 @@ impl From<&Batch> for BatchDto {
 }
 
 fn today() -> NaiveDate {
-    Utc::now().date_naive()
+    eakte_service::office_today()
 }
 
 pub(crate) fn batch_id(text: &str) -> Result<BatchId, ApiError> {

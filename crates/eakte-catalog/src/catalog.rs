@@ -129,20 +129,33 @@ fn io_error(path: &Path, e: std::io::Error) -> CatalogError {
     )))
 }
 
-/// Finishes or undoes a compaction a crash interrupted: a new catalog that was complete but
-/// not yet moved into place is moved; an unfinished one, and a retired old one, are removed.
+/// Finishes or undoes a compaction a crash interrupted: a new catalog that was complete (its
+/// marker written and synced) but not yet moved into place is moved; otherwise the old one is put
+/// back. Leftovers are removed only once the catalog directory is in place.
 fn settle_compaction(dir: &Path) -> Result<(), CatalogError> {
     let new = sibling(dir, ".compact");
     let retired = sibling(dir, ".retired");
-    if !dir.exists() && new.join(COMPACT_DONE).exists() {
-        std::fs::rename(&new, dir).map_err(|e| io_error(&new, e))?;
+    if !dir.exists() {
+        if new.join(COMPACT_DONE).exists() {
+            std::fs::rename(&new, dir).map_err(|e| io_error(&new, e))?;
+        } else if retired.exists() {
+            std::fs::rename(&retired, dir).map_err(|e| io_error(&retired, e))?;
+        }
     }
-    for leftover in [new, retired] {
-        if leftover.exists() {
-            std::fs::remove_dir_all(&leftover).map_err(|e| io_error(&leftover, e))?;
+    if dir.exists() {
+        for leftover in [new, retired] {
+            if leftover.exists() {
+                std::fs::remove_dir_all(&leftover).map_err(|e| io_error(&leftover, e))?;
+            }
         }
     }
     Ok(())
+}
+
+fn sync_dir(path: &Path) -> Result<(), CatalogError> {
+    std::fs::File::open(path)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| io_error(path, e))
 }
 
 /// Marks a compacted catalog as complete.
@@ -175,18 +188,22 @@ impl Catalog {
             }
             new.flush()?;
         }
+        // The marker says the new catalog is complete; it and the directory are synced before
+        // the old catalog is moved away.
         let done = new_dir.join(COMPACT_DONE);
-        std::fs::write(&done, b"").map_err(|e| io_error(&done, e))?;
+        std::fs::File::create(&done)
+            .and_then(|f| f.sync_all())
+            .map_err(|e| io_error(&done, e))?;
+        sync_dir(&new_dir)?;
+        let parent = dir.parent().unwrap_or(Path::new("."));
+        sync_dir(parent)?;
         let retired = sibling(dir, ".retired");
         std::fs::rename(dir, &retired).map_err(|e| io_error(dir, e))?;
         std::fs::rename(&new_dir, dir).map_err(|e| io_error(&new_dir, e))?;
+        sync_dir(parent)?;
         std::fs::remove_file(dir.join(COMPACT_DONE)).map_err(|e| io_error(dir, e))?;
         std::fs::remove_dir_all(&retired).map_err(|e| io_error(&retired, e))?;
-        if let Some(parent) = dir.parent() {
-            std::fs::File::open(parent)
-                .and_then(|d| d.sync_all())
-                .map_err(|e| io_error(parent, e))?;
-        }
+        sync_dir(parent)?;
         Ok(CompactReport {
             bytes_before,
             bytes_after: dir_bytes(dir),
@@ -387,11 +404,6 @@ impl Catalog {
 
     /// The Akten the active holds cover, each with the ids of the holds covering it. A hold on
     /// a Vorgang or a document covers its Akte; so does a query hold on a document.
-    pub fn active_holds(&self) -> BTreeMap<AkteId, Vec<HoldId>> {
-        self.try_active_holds().unwrap_or_default()
-    }
-
-    /// As [`active_holds`](Self::active_holds), with read errors.
     pub fn try_active_holds(&self) -> Result<BTreeMap<AkteId, Vec<HoldId>>, CatalogError> {
         let mut covered: BTreeMap<AkteId, Vec<HoldId>> = BTreeMap::new();
         for hold in self.holds()?.into_iter().filter(Hold::is_active) {

@@ -106,6 +106,32 @@ pub struct BatchItem {
     pub destroyed_at: Option<DateTime<Utc>>,
 }
 
+impl BatchItem {
+    /// What carrying the item out now does: `destroyed` (destroy and review actions, offers
+    /// the archive declined), `transferred` (offers the archive confirmed taking over), or why
+    /// it must wait or stay.
+    pub fn outcome(&self) -> Result<&'static str, &'static str> {
+        match (self.action.as_str(), self.appraisal, self.archived) {
+            ("destroy" | "review", _, _) => Ok("destroyed"),
+            ("offer_to_archive", Some(Appraisal::V), _)
+                if self.if_declined.as_deref() == Some("keep") =>
+            {
+                Err("kept: the archive declined it and its rule keeps it")
+            }
+            ("offer_to_archive", Some(Appraisal::V), _) => Ok("destroyed"),
+            ("offer_to_archive", Some(Appraisal::A), Some(true)) => Ok("transferred"),
+            ("offer_to_archive", Some(Appraisal::A), Some(false)) => {
+                Err("the archive reported that it did not take it over")
+            }
+            ("offer_to_archive", Some(Appraisal::A), None) => {
+                Err("waiting for the archive's receipt (0506)")
+            }
+            ("offer_to_archive", None, _) => Err("waiting for the archive's appraisal (0502)"),
+            _ => Err("its action is no disposition"),
+        }
+    }
+}
+
 /// A sign-off of a batch.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Approval {

@@ -246,6 +246,16 @@ pub enum Refusal {
         /// The document.
         id: DokumentId,
     },
+    /// The close date lies before the Akte's last filing.
+    #[error("Akte {id} cannot be closed on {closed_on}: a document was filed in it on {filed}")]
+    CloseBeforeFiling {
+        /// The Akte.
+        id: AkteId,
+        /// The requested close date.
+        closed_on: NaiveDate,
+        /// The day of the last filing.
+        filed: NaiveDate,
+    },
     /// An event's date would move earlier, which could shorten retention.
     #[error(
         "event {name} of Akte {id} is recorded for {recorded}; it cannot move earlier to {date}"

@@ -395,3 +395,42 @@ fn opening_waits_for_a_lock_that_is_let_go_and_not_for_one_that_is_kept() {
     holder.join().unwrap();
     assert_eq!(second.next_seq(), 1);
 }
+
+#[test]
+fn compaction_keeps_the_content_drops_old_values_and_survives_a_crash_at_each_step() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path().join("catalog");
+    let catalog = Catalog::open(&dir).unwrap();
+    catalog.apply(0, &plan_imported(small_plan())).unwrap();
+    catalog.apply(1, &akte_created(1, "33", 1)).unwrap();
+    let dump = catalog.dump().unwrap();
+    drop(catalog);
+    let report = Catalog::compact(&dir).unwrap();
+    assert!(report.bytes_after > 0);
+    assert_eq!(Catalog::open(&dir).unwrap().dump().unwrap(), dump);
+    let sibling = |suffix: &str| tmp.path().join(format!("catalog{suffix}"));
+    assert!(!sibling(".compact").exists() && !sibling(".retired").exists());
+
+    // A crash after the old catalog was moved away, before the new one was moved in: the
+    // complete new one is taken.
+    std::fs::rename(&dir, sibling(".retired")).unwrap();
+    let copy = |from: &std::path::Path, to: &std::path::Path| {
+        std::fs::create_dir_all(to).unwrap();
+        for entry in std::fs::read_dir(from).unwrap() {
+            let entry = entry.unwrap();
+            if entry.path().is_file() {
+                std::fs::copy(entry.path(), to.join(entry.file_name())).unwrap();
+            }
+        }
+    };
+    copy(&sibling(".retired"), &sibling(".compact"));
+    std::fs::write(sibling(".compact").join("compacted"), b"").unwrap();
+    assert_eq!(Catalog::open(&dir).unwrap().dump().unwrap(), dump);
+    assert!(!sibling(".compact").exists() && !sibling(".retired").exists());
+
+    // A crash with an unfinished new catalog and the old one moved away: the old one comes back.
+    std::fs::rename(&dir, sibling(".retired")).unwrap();
+    std::fs::create_dir_all(sibling(".compact")).unwrap();
+    assert_eq!(Catalog::open(&dir).unwrap().dump().unwrap(), dump);
+    assert!(!sibling(".compact").exists() && !sibling(".retired").exists());
+}

@@ -41,7 +41,7 @@ fn records_manager(by: &str) -> Result<Principal, Failure> {
 }
 
 fn today() -> NaiveDate {
-    chrono::Utc::now().date_naive()
+    eakte_service::office_today()
 }
 
 fn day_or_today(at: Option<String>) -> Result<NaiveDate, Failure> {

@@ -61,6 +61,21 @@ fn hits(data: &Path, needle: &str) -> usize {
     occurrences(data, needle).iter().map(|(_, n)| n).sum()
 }
 
+/// How many indexed units have the word `term`, and how many deleted units the index still
+/// keeps on disk.
+fn index_state(data: &Path, term: &str) -> (usize, u64) {
+    let index =
+        eakte_index::SearchIndex::open(&data.join("index"), &eakte_config::IndexConfig::default())
+            .unwrap();
+    let found = index
+        .search(&eakte_index::SearchRequest::new(term, 10))
+        .unwrap()
+        .total;
+    let deleted = index.num_deleted_docs();
+    index.close().unwrap();
+    (found, deleted)
+}
+
 /// A marker made of letters only, so that the search analyser keeps it as one word.
 fn marker(name: &str) -> String {
     format!("Zq{name}Xvmarkerwort")
@@ -199,6 +214,9 @@ fn a_disposed_akte_leaves_no_byte_behind_and_the_rest_stays_intact() {
     assert!(hits(&data.join("catalog"), &doomed_title) > 0);
     assert!(hits(&data.join("journal"), &doomed_title) > 0);
     assert!(hits(&data.join("store"), &doomed_text) > 0);
+    // The index keeps words folded and compressed, where a byte scan cannot see them; it is
+    // asked instead: the marker is a term of it now.
+    assert_eq!(index_state(&data, &doomed_text), (1, 0));
     assert!(succeeds(&eakte(&data, &["search", &doomed_text])).contains(&doomed));
 
     // Two phases, four eyes.
@@ -231,7 +249,8 @@ fn a_disposed_akte_leaves_no_byte_behind_and_the_rest_stays_intact() {
         "{executed}"
     );
 
-    // After: not a byte of the markers, anywhere.
+    // After: not a byte of the markers, anywhere; and the index has neither the term nor any
+    // deleted document still on disk (merging rewrote its term dictionary and stored text).
     for needle in [&doomed_title, &doomed_text, &doomed_name] {
         assert_eq!(
             occurrences(&data, needle),
@@ -239,6 +258,7 @@ fn a_disposed_akte_leaves_no_byte_behind_and_the_rest_stays_intact() {
             "{needle} left after the purge"
         );
     }
+    assert_eq!(index_state(&data, &doomed_text), (0, 0));
     // The Akte is a tombstone now; the others are intact and searchable.
     fails_with(&eakte(&data, &["akte", "show", &doomed]), 2, "not found");
     let tombstone = succeeds(&eakte(&data, &["retention", "show", &doomed]));

@@ -111,7 +111,7 @@ fn operator() -> Principal {
 /// The simulation starts on the real today: Akten are created with the real clock, and none
 /// can be closed before it was created.
 fn base() -> NaiveDate {
-    chrono::Utc::now().date_naive()
+    eakte_service::office_today()
 }
 
 /// The shipped rules with one period changed: the passport maximum cut to four years

@@ -88,7 +88,8 @@ pub struct RetentionState {
     pub rule: String,
     /// The trigger event that counts (the latest recorded) and its day.
     pub trigger: Option<(String, NaiveDate)>,
-    /// From this day on, processing is restricted (a `restrict` phase has ended).
+    /// From this day on, processing is restricted (the first `restrict` phase has ended, counted
+    /// from the earliest trigger event).
     pub restricted_from: Option<NaiveDate>,
     /// The end action.
     pub action: Action,
@@ -149,7 +150,7 @@ pub(crate) fn probe_dates() -> impl Iterator<Item = NaiveDate> {
 /// Evaluates `rule` for an Akte with `facts`, covered by the holds `holds`, on day `today`.
 ///
 /// The periods: a phase counted from day `a` for a period `p` ends at the end of day `a + p`,
-/// and its action is due the next day; the first phase counts from the trigger event's day or
+/// and its action is due the next day (a phase with only a maximum is due from day `a`); the first phase counts from the trigger event's day or
 /// from 31 December of its year; each further phase counts from the end of the one before.
 /// When several trigger events are recorded, the latest counts. A `never_before` event and a
 /// hold can only move the end action later; holds do not delay restriction.
@@ -188,6 +189,20 @@ pub fn evaluate(
     let mut restricted_from = None;
     let mut due_on = None;
     let mut latest_on = None;
+    // Restriction protects the person: it counts from the earliest trigger event recorded, the
+    // end action (which only extends) from the latest.
+    let earliest = rule
+        .trigger
+        .events
+        .iter()
+        .filter_map(|e| facts.date_of(e))
+        .min();
+    if let (Some(first), Some(restrict)) = (earliest, rule.phases.first())
+        && restrict.action == Action::Restrict
+        && let Some(p) = restrict.period
+    {
+        restricted_from = Some(next_day(add_period(anchor(first, rule.trigger.start), &p)));
+    }
     if let Some((_, day)) = &trigger {
         let mut from = anchor(*day, rule.trigger.start);
         for (i, phase) in rule.phases.iter().enumerate() {
@@ -199,10 +214,11 @@ pub fn evaluate(
             let end_of = |p: &Period| add_period(from_for(p), p);
             let due = match (phase.period, phase.at_least) {
                 (Some(p), _) | (None, Some(p)) => next_day(end_of(&p)),
-                (None, None) => next_day(from),
+                // Only a maximum: the action may be taken from the day the phase starts
+                // ("at the latest on handover" is due on the handover day).
+                (None, None) => from,
             };
             if phase.action == Action::Restrict {
-                restricted_from.get_or_insert(due);
                 if let Some(p) = phase.period {
                     from = end_of(&p);
                 }

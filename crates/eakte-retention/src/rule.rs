@@ -548,9 +548,16 @@ fn validate(rule: &Rule) -> Vec<(String, String)> {
                 );
             }
         }
+        let from = |p: &Period, d| match p.from.unwrap_or(rule.trigger.start) {
+            Start::Event => d,
+            Start::EndOfYear => crate::eval::end_of_year(d),
+        };
         if let (Some(least), Some(most)) = (phase.at_least, phase.at_most)
-            && crate::eval::probe_dates()
-                .any(|d| crate::eval::add_period(d, &least) > crate::eval::add_period(d, &most))
+            && crate::eval::probe_dates().any(|d| {
+                // Due the day after the minimum ends; to be done by the maximum's last day.
+                crate::eval::add_period(from(&least, d), &least)
+                    >= crate::eval::add_period(from(&most, d), &most)
+            })
         {
             bad(key("at_least"), "is longer than at_most");
         }

@@ -60,10 +60,10 @@ fn cases() -> Vec<Case> {
             },
             Declined::Destroy,
         ),
-        // Both events recorded: the later one counts.
+        // Both events recorded: the later one counts for the end, the earlier for restriction.
         offer(
             Case {
-                restricted_from: Some("2028-01-01"),
+                restricted_from: Some("2026-01-01"),
                 due_on: Some("2078-01-01"),
                 ..case(
                     "bmg-13-melderegister",
@@ -75,9 +75,9 @@ fn cases() -> Vec<Case> {
             },
             Declined::Destroy,
         ),
-        // At most until the end of the following year: due from the turn of the year.
+        // At most until the end of the following year: may go from the end of the year on.
         Case {
-            due_on: Some("2021-01-01"),
+            due_on: Some("2020-12-31"),
             latest_on: Some("2021-12-31"),
             ..case(
                 "bmg-14-2-s2-sonderdaten",
@@ -92,26 +92,26 @@ fn cases() -> Vec<Case> {
             )
         },
         Case {
-            due_on: Some("2024-01-11"),
+            due_on: Some("2024-01-10"),
             latest_on: Some("2024-02-09"),
             ..case(
                 "bmg-14-2-s4-sonstige-daten",
                 &[("person.died", "2024-01-10")],
             )
         },
-        // Immediately: the day after the transmission.
+        // Immediately: on the day of the transmission, and overdue the day after.
         Case {
-            due_on: Some("2024-05-07"),
+            due_on: Some("2024-05-06"),
+            latest_on: Some("2024-05-06"),
             ..case(
                 "bmg-14-2-s1-suchdienst",
                 &[("data.transmitted", "2024-05-06")],
             )
         },
-        // At least twelve months from creation, at most until the end of the following year.
+        // A year's logs, closed at its end: at least twelve months more.
         Case {
-            created: "2024-03-10",
-            due_on: Some("2025-03-11"),
-            latest_on: Some("2025-12-31"),
+            closed: Some("2024-12-31"),
+            due_on: Some("2026-01-01"),
             ..case("bmg-40-5-abrufprotokolle", &[])
         },
         // Never before a new passport is issued: the reissue moves the due day.
@@ -127,7 +127,7 @@ fn cases() -> Vec<Case> {
             )
         },
         Case {
-            due_on: Some("2020-02-01"),
+            due_on: Some("2020-01-31"),
             latest_on: Some("2025-01-31"),
             ..case(
                 "pauswg-23-4-ausweisregister",
@@ -137,15 +137,17 @@ fn cases() -> Vec<Case> {
                 ],
             )
         },
+        // At the latest on handover.
         Case {
-            due_on: Some("2024-07-02"),
+            due_on: Some("2024-07-01"),
+            latest_on: Some("2024-07-01"),
             ..case(
                 "passg-16-fingerabdruecke",
                 &[("document.handed_over", "2024-07-01")],
             )
         },
         Case {
-            due_on: Some("2020-02-01"),
+            due_on: Some("2020-01-31"),
             latest_on: Some("2025-01-31"),
             ..case(
                 "pass-ausweis-antraege",
@@ -176,26 +178,29 @@ fn cases() -> Vec<Case> {
             )
         },
         Case {
-            due_on: Some("2024-03-01"),
-            ..case("stvg-61-person", &[("licence.lapsed", "2024-02-29")])
+            due_on: Some("2024-02-29"),
+            latest_on: Some("2024-02-29"),
+            ..case("stvg-61-person", &[("person.died", "2024-02-29")])
         },
         Case {
-            due_on: Some("2020-09-01"),
+            due_on: Some("2020-08-31"),
             latest_on: Some("2030-08-31"),
             ..case(
                 "stvg-2-9-eignungsunterlagen",
                 &[("decision.final", "2020-08-31")],
             )
         },
-        Case {
-            closed: Some("2020-06-30"),
-            action: Review,
-            due_on: Some("2031-01-01"),
-            ..case("fahrerlaubnisakte-10", &[])
-        },
+        offer(
+            Case {
+                closed: Some("2020-06-30"),
+                due_on: Some("2031-01-01"),
+                ..case("fahrerlaubnisakte-10", &[])
+            },
+            Declined::Destroy,
+        ),
         // A year from 29 February ends on 28 February.
         Case {
-            due_on: Some("2024-03-01"),
+            due_on: Some("2024-02-29"),
             latest_on: Some("2025-02-28"),
             ..case(
                 "fzv-73-fahrzeugregister",
@@ -313,9 +318,10 @@ fn cases() -> Vec<Case> {
             due_on: Some("2022-01-01"),
             ..case("allgemein-5-vernichten", &[])
         },
+        // Thirty years after the end of the year the Akte was created.
         offer(
             Case {
-                closed: Some("1990-10-03"),
+                created: "1990-10-03",
                 due_on: Some("2021-01-01"),
                 ..case("archivg-30-anbieten", &[])
             },

@@ -17,6 +17,19 @@ pub enum SegmentError {
     /// be acknowledged until the process restarts and re-reads the files.
     #[error("an earlier fsync failed ({0}); writes are refused until restart")]
     Poisoned(String),
+    /// A segment to be rewritten holds bytes that are no intact frame; rewriting it would drop
+    /// them, and with them the evidence of the damage and whatever could still be recovered.
+    #[error(
+        "{path} holds {bytes} damaged bytes at offset {offset}; restore it (or verify and repair the store) before rewriting it"
+    )]
+    Damaged {
+        /// The segment.
+        path: PathBuf,
+        /// Where the first damage starts.
+        offset: u64,
+        /// How many damaged bytes there are in all.
+        bytes: u64,
+    },
 }
 
 impl SegmentError {

@@ -34,8 +34,10 @@ pub struct Rewritten {
     pub frames_read: u64,
     /// Frames written.
     pub frames_written: u64,
-    /// Bytes that were not frames (damage, a torn tail) and were left out.
+    /// Damaged bytes found (a rewrite that finds any is refused).
     pub damaged_bytes: u64,
+    /// Bytes of an unfinished last frame, left out.
+    pub torn_bytes: u64,
 }
 
 /// Where a rewrite writes the frames it keeps.
@@ -74,9 +76,10 @@ impl Emit<'_> {
 
 /// Rewrites segment `number` of `dir`: every intact frame is handed to `transform`, which
 /// writes through [`Emit`] what is to stand in its place (the frame itself, a changed one, or
-/// nothing; a transform may also hold frames back and write them with a later one). Damaged
-/// bytes, frames whose payload fails its checksum, and a torn tail are left out. The segment
-/// header is kept.
+/// nothing; a transform may also hold frames back and write them with a later one). The segment
+/// header is kept. A torn tail (an unfinished last frame) is left out; any other damage — bytes
+/// that are no frame, a frame whose payload fails its checksum — refuses the rewrite
+/// ([`SegmentError::Damaged`]) and leaves the segment as it was.
 ///
 /// The caller must own the segment directory (its lock) and the segment must not be appended
 /// to meanwhile. Side files that describe the old segment (its length, its offsets) no longer
@@ -112,6 +115,7 @@ pub fn rewrite_segment(
     };
     let result = (|| -> Result<(), SegmentError> {
         out.write_all(&header).map_err(io(&tmp))?;
+        let mut damage = None;
         let mut emit = Emit {
             out: &mut out,
             offset: SEGMENT_HEADER_LEN,
@@ -134,13 +138,26 @@ pub fn rewrite_segment(
                     };
                     transform(frame, &mut emit);
                 }
-                ScanItem::Frame { header, .. } => done.damaged_bytes += header.frame_len(),
-                ScanItem::Damaged { len, .. } => done.damaged_bytes += len,
-                ScanItem::Torn { offset } => done.damaged_bytes += old_len - offset,
+                ScanItem::Frame { header, offset, .. } => {
+                    damage.get_or_insert(offset);
+                    done.damaged_bytes += header.frame_len();
+                }
+                ScanItem::Damaged { offset, len } => {
+                    damage.get_or_insert(offset);
+                    done.damaged_bytes += len;
+                }
+                ScanItem::Torn { offset } => done.torn_bytes += old_len - offset,
             }
             if let Some(e) = emit.error.take() {
                 return Err(SegmentError::io(&tmp, e));
             }
+        }
+        if let Some(offset) = damage {
+            return Err(SegmentError::Damaged {
+                path: path.clone(),
+                offset,
+                bytes: done.damaged_bytes,
+            });
         }
         done.new_len = emit.offset;
         done.frames_written = emit.written;
@@ -184,13 +201,13 @@ mod tests {
     }
 
     #[test]
-    fn frames_are_kept_changed_or_dropped_and_damage_is_left_out() {
+    fn frames_are_kept_changed_or_dropped_and_a_torn_tail_is_left_out() {
         let tmp = tempfile::tempdir().unwrap();
         let dir = SegmentDir::open(tmp.path(), "seg").unwrap();
         let path = segment_with(&dir, &[(1, b"keep"), (2, b"secret"), (1, b"change me")]);
-        // Damage after the frames: a stray byte run that is no frame.
+        // An unfinished last frame: the first bytes of a frame header.
         let mut file = OpenOptions::new().append(true).open(&path).unwrap();
-        file.write_all(b"garbage with secret inside").unwrap();
+        file.write_all(&crate::frame::FRAME_MAGIC).unwrap();
         drop(file);
         let mut offsets = Vec::new();
         let done = rewrite_segment(&dir, 1, &mut |frame, out| {
@@ -205,7 +222,7 @@ mod tests {
         // The second frame starts after the header and the first (16-byte header, 4 bytes).
         assert_eq!(offsets, vec![32, 52, 52]);
         assert_eq!((done.frames_read, done.frames_written), (3, 2));
-        assert!(done.damaged_bytes > 0);
+        assert_eq!((done.torn_bytes, done.damaged_bytes), (2, 0));
         let bytes = std::fs::read(&path).unwrap();
         assert_eq!(bytes.len() as u64, done.new_len);
         let text = String::from_utf8_lossy(&bytes);
@@ -220,6 +237,29 @@ mod tests {
             })
             .collect();
         assert_eq!(kinds, vec![1, 1]);
+        assert!(!dir.path().join("00000001.seg.rewrite").exists());
+    }
+
+    #[test]
+    fn a_damaged_segment_is_not_rewritten() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = SegmentDir::open(tmp.path(), "seg").unwrap();
+        let path = segment_with(&dir, &[(1, b"keep"), (2, b"secret"), (1, b"more")]);
+        let mut bytes = std::fs::read(&path).unwrap();
+        // Break the payload checksum of the middle frame.
+        let at = bytes.windows(6).position(|w| w == b"secret").unwrap();
+        bytes[at] ^= 0x20;
+        std::fs::write(&path, &bytes).unwrap();
+        let err = rewrite_segment(&dir, 1, &mut |frame, out| {
+            out.push(frame.kind, frame.flags, &frame.payload)
+        })
+        .unwrap_err();
+        assert!(matches!(err, SegmentError::Damaged { .. }), "{err}");
+        assert_eq!(
+            std::fs::read(&path).unwrap(),
+            bytes,
+            "the segment is as it was"
+        );
         assert!(!dir.path().join("00000001.seg.rewrite").exists());
     }
 }

@@ -8,8 +8,8 @@ use std::path::Path;
 
 use chrono::Utc;
 use eakte_catalog::{
-    Appraisal, Approval, Batch, BatchItem, Catalog, CompactReport, Extraction, Tombstone,
-    TombstoneDocument, TombstoneVersion,
+    Approval, Batch, BatchItem, Catalog, CompactReport, Extraction, Tombstone, TombstoneDocument,
+    TombstoneVersion,
 };
 use eakte_config::Config;
 use eakte_index::SearchIndex;
@@ -23,6 +23,13 @@ use tracing::info;
 use crate::access::{Hidden, Principal, Right};
 use crate::filing::AkteKey;
 use crate::{Service, ServiceError};
+
+/// The most Akten one disposition batch holds (it is one journal entry).
+pub const MAX_BATCH_AKTEN: usize = 150;
+
+/// The largest tombstone, in bytes of JSON: it is one journal entry. An Akte with more versions
+/// than fit waits (see `docs/retention.md`).
+const MAX_TOMBSTONE_BYTES: usize = 40 * 1024;
 
 /// What carrying out a batch did.
 #[derive(Debug, Clone, Serialize)]
@@ -83,10 +90,7 @@ impl Service {
                 })?,
                 rule: state.rule.clone(),
                 action: state.action.as_str().to_owned(),
-                if_declined: state.if_declined.map(|d| match d {
-                    Declined::Destroy => "destroy".to_owned(),
-                    Declined::Keep => "keep".to_owned(),
-                }),
+                if_declined: state.if_declined.map(|d| declined_name(d).to_owned()),
                 due_on,
                 appraisal: None,
                 archived: None,
@@ -99,6 +103,8 @@ impl Service {
                 format!("nothing is due for disposition on {today}"),
             ));
         }
+        // A batch is one journal entry; what does not fit goes into the next proposal.
+        items.truncate(MAX_BATCH_AKTEN);
         let batch = Batch {
             id: BatchId::new_random(),
             as_of: today,
@@ -212,32 +218,10 @@ impl Service {
             if item.destroyed_at.is_some() {
                 continue;
             }
-            let outcome = match (item.action.as_str(), item.appraisal, item.archived) {
-                ("destroy" | "review", _, _) => "destroyed",
-                ("offer_to_archive", Some(Appraisal::V), _)
-                    if item.if_declined.as_deref() != Some("keep") =>
-                {
-                    "destroyed"
-                }
-                ("offer_to_archive", Some(Appraisal::V), _) => {
-                    report.waiting.push((
-                        item.akte,
-                        "kept: the archive declined it and its rule keeps it".into(),
-                    ));
-                    continue;
-                }
-                ("offer_to_archive", Some(Appraisal::A), Some(true)) => "transferred",
-                ("offer_to_archive", Some(Appraisal::A), _) => {
-                    report
-                        .waiting
-                        .push((item.akte, "waiting for the archive's receipt (0506)".into()));
-                    continue;
-                }
-                _ => {
-                    report.waiting.push((
-                        item.akte,
-                        "waiting for the archive's appraisal (0502)".into(),
-                    ));
+            let outcome = match item.outcome() {
+                Ok(outcome) => outcome,
+                Err(why) => {
+                    report.waiting.push((item.akte, why.to_owned()));
                     continue;
                 }
             };
@@ -257,6 +241,21 @@ impl Service {
                         "not due on {today} ({})",
                         status.map_or("no rule", |s| s.as_str())
                     ),
+                ));
+                continue;
+            }
+            // The rule in force must still end in what the two sign-offs approved: a rule that
+            // now offers to the archive, or keeps what the archive declines, wins.
+            let unchanged = view.state.as_ref().is_some_and(|s| {
+                s.rule == item.rule
+                    && s.action.as_str() == item.action
+                    && s.if_declined.map(declined_name) == item.if_declined.as_deref()
+            });
+            if !unchanged {
+                report.waiting.push((
+                    item.akte,
+                    "its rule changed since the proposal; it stays until the batch is settled"
+                        .into(),
                 ));
                 continue;
             }
@@ -317,6 +316,17 @@ impl Service {
                     })
                     .collect(),
             };
+            let size = serde_json::to_vec(&tombstone).map_or(usize::MAX, |b| b.len());
+            if size > MAX_TOMBSTONE_BYTES {
+                report.waiting.push((
+                    item.akte,
+                    format!(
+                        "its tombstone ({size} bytes for {} documents) does not fit one journal entry",
+                        tombstone.documents.len()
+                    ),
+                ));
+                continue;
+            }
             self.parts.commit_change(
                 &guard,
                 &who.actor(),
@@ -363,6 +373,14 @@ impl Service {
     }
 }
 
+/// The name of what happens to what the archive declines, as batches record it.
+fn declined_name(declined: Declined) -> &'static str {
+    match declined {
+        Declined::Destroy => "destroy",
+        Declined::Keep => "keep",
+    }
+}
+
 /// Removes every byte of destroyed Akten from the data directory `data`, which must not be
 /// open: their originals and renditions from the store (unless a live document shares the
 /// bytes), their documents from the index segments, the personal payloads of every journal
@@ -371,17 +389,19 @@ impl Service {
 pub fn purge_destroyed(data: &Path, config: &Config) -> Result<PurgeReport, ServiceError> {
     let catalog_dir = data.join("catalog");
     let mut report = PurgeReport::default();
-    let (objects, blobs) = {
+    let (objects, blobs, documents) = {
         let catalog = Catalog::open(&catalog_dir)?;
         let live: BTreeSet<_> = catalog.referenced_blobs()?.into_iter().collect();
         let mut objects = BTreeSet::new();
         let mut blobs = BTreeSet::new();
+        let mut documents = Vec::new();
         for tombstone in catalog.tombstones()? {
             report.akten += 1;
             objects.insert(tombstone.akte.to_string());
             objects.extend(tombstone.vorgaenge.iter().map(ToString::to_string));
             for document in &tombstone.documents {
                 report.documents += 1;
+                documents.push(document.id);
                 objects.insert(document.id.to_string());
                 for version in &document.versions {
                     blobs.extend(
@@ -393,7 +413,7 @@ pub fn purge_destroyed(data: &Path, config: &Config) -> Result<PurgeReport, Serv
             }
         }
         objects.extend(blobs.iter().map(ToString::to_string));
-        (objects, blobs)
+        (objects, blobs, documents)
     };
     report.blobs = blobs.len();
     let store: StorePurge = eakte_store::purge_blobs(&data.join("store"), &blobs)?;
@@ -407,6 +427,10 @@ pub fn purge_destroyed(data: &Path, config: &Config) -> Result<PurgeReport, Serv
     let index_dir = data.join("index");
     if index_dir.is_dir() {
         let index = SearchIndex::open(&index_dir, &config.index)?;
+        // Deleted again here: the destruction's own deletes may not have been committed.
+        for id in &documents {
+            index.delete_document(*id)?;
+        }
         report.index_bytes_rewritten = index.purge_deleted()?;
         index.close()?;
     }

@@ -157,7 +157,9 @@ fn refusal_code(refusal: &Refusal) -> &'static str {
         | Refusal::UnknownDokument { .. }
         | Refusal::UnknownVersion { .. } => "unknown_record",
         Refusal::AkteClosed { .. } => "akte_closed",
-        Refusal::CloseBeforeCreation { .. } => "close_before_creation",
+        Refusal::CloseBeforeCreation { .. } | Refusal::CloseBeforeFiling { .. } => {
+            "close_before_creation"
+        }
         Refusal::BadDomainDateName { .. } => "bad_domain_date",
         Refusal::VorgangNotInAkte { .. } => "vorgang_not_in_akte",
         Refusal::VersionNotNext { .. } => "version_not_next",

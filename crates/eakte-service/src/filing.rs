@@ -201,7 +201,7 @@ impl Service {
     ) -> Result<Akte, ServiceError> {
         self.require(who, Right::CloseAkte)?;
         let akte = self.reachable_akte(who, Right::CloseAkte, key)?;
-        let closed_on = date.unwrap_or_else(|| Utc::now().date_naive());
+        let closed_on = date.unwrap_or_else(crate::service::office_today);
         {
             let guard = self.parts.write_lock();
             self.parts.commit_change(

@@ -64,8 +64,8 @@ pub enum HoldTarget {
     Query(String),
 }
 
-/// The most documents a query hold may cover.
-pub const MAX_QUERY_HOLD_DOCUMENTS: usize = 10_000;
+/// The most documents a query hold may cover: the hold, with their ids, is one journal entry.
+pub const MAX_QUERY_HOLD_DOCUMENTS: usize = 500;
 
 impl Service {
     /// The adopted rule set; on a data directory that has none yet, the shipped rules are
@@ -353,7 +353,7 @@ impl Service {
                     ))
                 })?;
                 let facts = Facts {
-                    created: akte.created.date_naive(),
+                    created: crate::service::office_date(akte.created),
                     closed_on: akte.closed_on,
                     events: &akte.domain_dates,
                 };

@@ -53,6 +53,21 @@ pub(crate) struct Parts {
     pub(crate) today: Mutex<Option<Today>>,
 }
 
+/// The office's time zone: German administration counts days, closing dates and year ends in
+/// German time, not in UTC (an Akte closed at half past midnight on 1 January belongs to the new
+/// year).
+pub const OFFICE_TIME_ZONE: chrono_tz::Tz = chrono_tz::Europe::Berlin;
+
+/// The office's calendar day of an instant.
+pub fn office_date(instant: chrono::DateTime<chrono::Utc>) -> chrono::NaiveDate {
+    instant.with_timezone(&OFFICE_TIME_ZONE).date_naive()
+}
+
+/// Today in the office's time zone.
+pub fn office_today() -> chrono::NaiveDate {
+    office_date(chrono::Utc::now())
+}
+
 /// A source of today's date for simulations (see [`Service::set_today`]).
 pub type Today = Arc<dyn Fn() -> chrono::NaiveDate + Send + Sync>;
 
@@ -171,7 +186,7 @@ impl Service {
             .clone();
         match clock {
             Some(today) => today(),
-            None => chrono::Utc::now().date_naive(),
+            None => office_today(),
         }
     }
 

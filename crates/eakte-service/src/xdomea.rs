@@ -20,6 +20,9 @@ use uuid::Uuid;
 use crate::access::{Principal, Right};
 use crate::{Service, ServiceError};
 
+/// The most original bytes one transfer (0503) carries: it is built in memory.
+pub const MAX_TRANSFER_BYTES: u64 = 2 << 30;
+
 /// The largest xdomea message accepted for import.
 pub const MAX_MESSAGE_BYTES: u64 = eakte_xdomea::limits::MAX_INPUT_BYTES;
 
@@ -76,10 +79,11 @@ impl Service {
         if offered.is_empty() {
             return Err(refused(id, "it offers nothing to the archive"));
         }
+        self.refuse_held(id, &offered)?;
         let akten = self.offered_akten(&batch, &offered)?;
         let package =
             eakte_xdomea::offer_0501(&self.header(&batch), &akten).map_err(xdomea_error)?;
-        self.journal_message(&batch, "0501", &package)?;
+        self.journal_message(who, &batch, "0501", &package)?;
         Ok(package)
     }
 
@@ -157,6 +161,21 @@ impl Service {
         if wanted.is_empty() {
             return Err(refused(id, "the archive wants none of its Akten"));
         }
+        self.refuse_held(id, &wanted)?;
+        let total: u64 = self
+            .blobs_of(&wanted)?
+            .values()
+            .filter_map(|b| self.parts.store.meta(b).ok())
+            .map(|m| m.len)
+            .sum();
+        if total > MAX_TRANSFER_BYTES {
+            return Err(refused(
+                id,
+                format!(
+                    "its originals have {total} bytes; a transfer holds at most {MAX_TRANSFER_BYTES} (split the batch)"
+                ),
+            ));
+        }
         let mut akten = self.offered_akten(&batch, &wanted)?;
         for akte in &mut akten {
             akte.archival_value = eakte_xdomea::ArchivalValue::A;
@@ -179,7 +198,7 @@ impl Service {
                 &Change::TransferRecorded { id, sha256 },
             )?;
         }
-        self.journal_message(&batch, "0503", &package)?;
+        self.journal_message(who, &batch, "0503", &package)?;
         Ok(package)
     }
 
@@ -230,30 +249,35 @@ impl Service {
 
     fn journal_message(
         &self,
+        who: &Principal,
         batch: &Batch,
         kind: &str,
         package: &Package,
     ) -> Result<(), ServiceError> {
         let sha256 = hex::encode(Sha256::digest(&package.zip));
         self.parts.journal.append(
-            NewEvent::new(
-                eakte_journal::Actor {
-                    user: batch
-                        .approved
-                        .as_ref()
-                        .map_or_else(|| batch.proposed.by.clone(), |a| a.by.clone()),
-                    role: "records_manager".into(),
-                    unit: None,
-                    client: None,
-                },
-                action::XDOMEA_EXPORTED,
-                Outcome::Ok,
-            )
-            .object("batch", batch.id.to_string())
-            .detail("message", kind)
-            .detail("file", package.file_name.clone())
-            .detail("sha256", sha256),
+            NewEvent::new(who.actor(), action::XDOMEA_EXPORTED, Outcome::Ok)
+                .object("batch", batch.id.to_string())
+                .detail("message", kind)
+                .detail("file", package.file_name.clone())
+                .detail("sha256", sha256),
         )?;
+        Ok(())
+    }
+
+    /// Refuses when a hold covers one of the Akten: holds block every step of disposition but
+    /// restriction, the archive exchange included.
+    fn refuse_held(&self, id: BatchId, akten: &[AkteId]) -> Result<(), ServiceError> {
+        let holds = self.parts.catalog.try_active_holds()?;
+        if let Some((akte, held)) = akten
+            .iter()
+            .find_map(|a| holds.get(a).filter(|h| !h.is_empty()).map(|h| (a, h)))
+        {
+            return Err(refused(
+                id,
+                format!("hold {} covers Akte {akte}; release it first", held[0]),
+            ));
+        }
         Ok(())
     }
 
@@ -299,7 +323,7 @@ impl Service {
             .map(|v| OfferedVorgang {
                 id: *v.id.as_uuid(),
                 title: v.title.clone(),
-                created: v.created.date_naive(),
+                created: crate::service::office_date(v.created),
                 documents: dokumente
                     .iter()
                     .filter(|d| d.vorgang_id == Some(v.id))
@@ -318,7 +342,7 @@ impl Service {
                 Confidentiality::Nfd => eakte_xdomea::Confidentiality::Nfd,
                 Confidentiality::Vertraulich => eakte_xdomea::Confidentiality::Vertraulich,
             },
-            created: akte.created.date_naive(),
+            created: crate::service::office_date(akte.created),
             closed_on: akte.closed_on,
             retention_years,
             archival_value: match unit.map(|u| u.archival_value) {
@@ -389,7 +413,7 @@ fn offered_document(dokument: &Dokument) -> OfferedDocument {
         title: dokument.title.clone(),
         doc_type: dokument.doc_type.clone(),
         received: dokument.received,
-        filed: dokument.filed.date_naive(),
+        filed: crate::service::office_date(dokument.filed),
         versions: dokument
             .versions
             .iter()

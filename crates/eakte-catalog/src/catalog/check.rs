@@ -222,10 +222,15 @@ impl Catalog {
     }
 
     /// The Akte, which must exist and be open.
+    /// The Akte, which must exist, be open, and be in no disposition batch: what two records
+    /// managers signed off (and an archive may have received) does not change afterwards.
     fn open_akte(&self, id: AkteId) -> Step<Akte> {
         let akte = self.existing_akte(id)?;
         if akte.status == AkteStatus::Closed {
             return Err(Refusal::AkteClosed { id }.into());
+        }
+        if let Some(batch) = self.batch_of(id)? {
+            return Err(Refusal::AkteInBatch { akte: id, batch }.into());
         }
         Ok(akte)
     }
@@ -238,6 +243,22 @@ impl Catalog {
                 id,
                 closed_on,
                 created,
+            }
+            .into());
+        }
+        // A close date before the last filing would start retention before the Akte's newest
+        // paper came in: shorter retention.
+        let last_filed = self
+            .dokumente_in(Some(id))?
+            .iter()
+            .flat_map(|d| &d.versions)
+            .map(|v| v.filed.date_naive())
+            .max();
+        if let Some(filed) = last_filed.filter(|filed| closed_on < *filed) {
+            return Err(Refusal::CloseBeforeFiling {
+                id,
+                closed_on,
+                filed,
             }
             .into());
         }

@@ -295,29 +295,24 @@ impl Catalog {
             .iter_mut()
             .find(|i| i.akte == id)
             .ok_or_else(|| refuse("it is not in this batch"))?;
-        let outcome = match (item.action.as_str(), item.appraisal, item.archived) {
-            ("destroy" | "review", _, _) => "destroyed",
-            ("offer_to_archive", Some(Appraisal::V), _)
-                if item.if_declined.as_deref() != Some("keep") =>
-            {
-                "destroyed"
-            }
-            ("offer_to_archive", Some(Appraisal::A), Some(true)) => "transferred",
-            ("offer_to_archive", Some(Appraisal::A), _) => {
-                return Err(refuse("the archive has not confirmed taking it over"));
-            }
-            ("offer_to_archive", Some(Appraisal::V), _) => {
-                return Err(refuse("its rule keeps it when the archive declines"));
-            }
-            _ => return Err(refuse("the archive has not appraised it")),
-        };
+        let outcome = item.outcome().map_err(&refuse)?;
         if tombstone.outcome != outcome || tombstone.rule != item.rule {
             return Err(refuse(
                 "the tombstone's outcome or rule does not match the batch",
             ));
         }
-        if let Some(hold) = self.active_holds().get(&id).and_then(|h| h.first()) {
+        if let Some(hold) = self.try_active_holds()?.get(&id).and_then(|h| h.first()) {
             return Err(refuse(&format!("hold {hold} covers it")));
+        }
+        // A version whose text is still being extracted would get a rendition after the
+        // tombstone was made, which no purge would know of.
+        if self
+            .dokumente_in(Some(id))?
+            .iter()
+            .flat_map(|d| &d.versions)
+            .any(|v| v.extraction == crate::records::Extraction::Pending)
+        {
+            return Err(refuse("a text extraction is still running"));
         }
         item.destroyed_at = Some(tombstone.destroyed_at);
         Self::put_batch(&batch, writes)?;
