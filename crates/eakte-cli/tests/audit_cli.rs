@@ -5,14 +5,7 @@ mod common;
 use common::*;
 
 fn ok(out: std::process::Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}{}",
-        out.status.code(),
-        text(&out.stdout),
-        text(&out.stderr)
-    );
-    text(&out.stdout)
+    succeeds(&out)
 }
 
 /// `eakte audit verify DIR ARGS…`

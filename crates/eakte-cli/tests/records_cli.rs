@@ -5,7 +5,7 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use common::{eakte, fails_with, text};
+use common::{eakte, fails_with, succeeds, text};
 use serde_json::Value;
 
 /// A small file plan of the test's own.
@@ -31,13 +31,7 @@ fn repo_root() -> PathBuf {
 }
 
 fn ok(out: &std::process::Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}: {}",
-        out.status.code(),
-        text(&out.stderr)
-    );
-    text(&out.stdout)
+    succeeds(out)
 }
 
 fn with_plan(dir: &Path) -> PathBuf {

@@ -401,20 +401,7 @@ fn disposition_never_destroys_early_under_a_hold_or_without_four_eyes() {
 #[test]
 fn the_model_reaches_destruction() {
     let dir = tempfile::tempdir().unwrap();
-    let (service, clock) = open(&dir.path().join("data"));
-    service
-        .import_plan(&operator(), &std::fs::read(PLAN).unwrap())
-        .unwrap();
-    let mut model = Model {
-        service,
-        clock,
-        akten: Vec::new(),
-        holds: Vec::new(),
-        batches: Vec::new(),
-        due: BTreeMap::new(),
-        files: tempfile::tempdir().unwrap(),
-        destroyed: 0,
-    };
+    let mut model = model(&dir.path().join("data"));
     for op in [
         Op::Create { kind: 1 },
         Op::File { akte: 0 },

@@ -33,6 +33,17 @@ fn refused(id: BatchId, why: impl Into<String>) -> ServiceError {
     })
 }
 
+/// An answer of the archive must carry the batch's process id.
+fn same_process(id: BatchId, process: Uuid, what: &str) -> Result<(), ServiceError> {
+    if process == *id.as_uuid() {
+        return Ok(());
+    }
+    Err(ServiceError::input(
+        "xdomea_invalid",
+        format!("the {what} belongs to process {process}, not to batch {id}"),
+    ))
+}
+
 fn xdomea_error(e: eakte_xdomea::XdomeaError) -> ServiceError {
     ServiceError::input("xdomea_invalid", format!("the xdomea message: {e}"))
 }
@@ -96,15 +107,7 @@ impl Service {
     ) -> Result<Batch, ServiceError> {
         let batch = self.approved_batch(who, id)?;
         let appraisal = eakte_xdomea::read_appraisal_0502(bytes).map_err(xdomea_error)?;
-        if appraisal.process_id != *id.as_uuid() {
-            return Err(ServiceError::input(
-                "xdomea_invalid",
-                format!(
-                    "the appraisal belongs to process {}, not to batch {id}",
-                    appraisal.process_id
-                ),
-            ));
-        }
+        same_process(id, appraisal.process_id, "appraisal")?;
         let offered: BTreeMap<Uuid, AkteId> = batch
             .items
             .iter()
@@ -211,15 +214,7 @@ impl Service {
     ) -> Result<Batch, ServiceError> {
         let batch = self.approved_batch(who, id)?;
         let receipt = eakte_xdomea::read_receipt_0506(bytes).map_err(xdomea_error)?;
-        if receipt.process_id != *id.as_uuid() {
-            return Err(ServiceError::input(
-                "xdomea_invalid",
-                format!(
-                    "the receipt belongs to process {}, not to batch {id}",
-                    receipt.process_id
-                ),
-            ));
-        }
+        same_process(id, receipt.process_id, "receipt")?;
         let transferred: BTreeMap<Uuid, AkteId> = batch
             .items
             .iter()

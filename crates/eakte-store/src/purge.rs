@@ -6,8 +6,7 @@ use std::fs::File;
 use std::path::Path;
 
 use eakte_segment::{
-    Emit, RawFrame, SEGMENT_HEADER_LEN, SegmentDir, lock_directory, rewrite_segment,
-    write_file_durably,
+    Emit, RawFrame, SegmentDir, lock_directory, rewrite_segment, write_file_durably,
 };
 use eakte_types::BlobId;
 use tracing::info;
@@ -16,7 +15,6 @@ use crate::StoreError;
 use crate::index::{SegmentSummary, encode_side_file};
 use crate::record::{Commit, KIND_COMMIT, KIND_PIECE, KIND_REF};
 use crate::recovery::load_sealed;
-use crate::scan::{Found, scan_segment};
 
 /// What a purge did.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -143,21 +141,5 @@ fn scan_summary(segments: &SegmentDir, number: u64) -> Result<SegmentSummary, St
     let path = segments.segment(number);
     let file = File::open(&path).map_err(|e| StoreError::io(&path, e))?;
     let len = file.metadata().map_err(|e| StoreError::io(&path, e))?.len();
-    let mut summary = SegmentSummary::default();
-    if len > SEGMENT_HEADER_LEN {
-        scan_segment(
-            &file,
-            number,
-            SEGMENT_HEADER_LEN,
-            len,
-            false,
-            &mut |found| match found {
-                Found::Blob { id, locator, .. } => summary.blobs.push((id, locator)),
-                Found::Ref(id) => summary.refs.push(id),
-                Found::Damaged { .. } | Found::Torn { .. } => {}
-            },
-        )
-        .map_err(|e| StoreError::io(&path, e))?;
-    }
-    Ok(summary)
+    crate::recovery::scan_summary(&file, &path, number, len)
 }

@@ -83,17 +83,25 @@ pub(crate) fn load_sealed(
         segment = number,
         "rebuilding the segment's index from its records"
     );
-    let mut summary = SegmentSummary::default();
-    scan_segment(
-        &file,
-        number,
-        SEGMENT_HEADER_LEN,
-        len,
-        false,
-        &mut |found| summarize(&mut summary, found),
-    )
-    .map_err(io(&path))?;
+    let summary = scan_summary(&file, &path, number, len)?;
     write_file_durably(&side_path, &encode_side_file(number, len, &summary))?;
+    Ok(summary)
+}
+
+/// A segment's summary from a scan of its records (checksums only).
+pub(crate) fn scan_summary(
+    file: &File,
+    path: &Path,
+    number: u64,
+    len: u64,
+) -> Result<SegmentSummary, StoreError> {
+    let mut summary = SegmentSummary::default();
+    if len > SEGMENT_HEADER_LEN {
+        scan_segment(file, number, SEGMENT_HEADER_LEN, len, false, &mut |found| {
+            summarize(&mut summary, found)
+        })
+        .map_err(io(path))?;
+    }
     Ok(summary)
 }
 
