@@ -13,6 +13,21 @@ pub fn time<T>(f: impl FnOnce() -> T) -> (T, Duration) {
     (out, start.elapsed())
 }
 
+/// Bytes of all files below `dir`.
+pub fn dir_bytes(dir: &Path) -> anyhow::Result<u64> {
+    let mut total = 0;
+    for entry in std::fs::read_dir(dir)? {
+        let entry = entry?;
+        let meta = entry.metadata()?;
+        total += if meta.is_dir() {
+            dir_bytes(&entry.path())?
+        } else {
+            meta.len()
+        };
+    }
+    Ok(total)
+}
+
 /// The `p`-quantile (0..=1) of durations by the nearest-rank method; zero when empty.
 pub fn quantile(values: &[Duration], p: f64) -> Duration {
     if values.is_empty() {

@@ -185,20 +185,9 @@ fn later(rng: &mut impl Rng, from: NaiveDate, years: u64) -> NaiveDate {
     from + Days::new(rng.random_range(0..=years * 365))
 }
 
-/// Bytes of every file below `dir`.
+/// Bytes of every file below `dir` (0 when it cannot be read: the figures are for the table).
 fn dir_bytes(dir: &Path) -> u64 {
-    std::fs::read_dir(dir)
-        .map(|entries| {
-            entries
-                .filter_map(Result::ok)
-                .map(|e| match e.metadata() {
-                    Ok(m) if m.is_dir() => dir_bytes(&e.path()),
-                    Ok(m) => m.len(),
-                    Err(_) => 0,
-                })
-                .sum()
-        })
-        .unwrap_or(0)
+    eakte_benches::dir_bytes(dir).unwrap_or(0)
 }
 
 /// Copies every file below `src` into `dst`, each fsynced: what writing the part's bytes

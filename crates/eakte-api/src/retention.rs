@@ -389,10 +389,6 @@ impl From<&Batch> for BatchDto {
     }
 }
 
-fn today() -> NaiveDate {
-    eakte_service::office_today()
-}
-
 pub(crate) fn batch_id(text: &str) -> Result<BatchId, ApiError> {
     text.parse().map_err(|_| {
         ApiError::bad_request("bad_id", format!("{text:?} is not a batch id (a UUID)"))
@@ -429,7 +425,7 @@ pub(crate) async fn due(
     Caller(who): Caller,
     ApiQuery(params): ApiQuery<DayParams>,
 ) -> Result<Json<Vec<RetentionDto>>, ApiError> {
-    let day = params.at.unwrap_or_else(today);
+    let day = params.at.unwrap_or_else(eakte_service::office_today);
     let due = blocking(&state, move |service| service.retention_due(&who, day)).await?;
     Ok(Json(due.iter().map(|v| RetentionDto::of(v, day)).collect()))
 }
@@ -449,7 +445,7 @@ pub(crate) async fn akte_retention(
     ApiQuery(params): ApiQuery<DayParams>,
 ) -> Result<Json<RetentionDto>, ApiError> {
     let key = akte_key(&id)?;
-    let day = params.at.unwrap_or_else(today);
+    let day = params.at.unwrap_or_else(eakte_service::office_today);
     let view = blocking(&state, move |service| service.retention_of(&who, &key, day)).await?;
     Ok(Json(RetentionDto::of(&view, day)))
 }

@@ -40,14 +40,10 @@ fn records_manager(by: &str) -> Result<Principal, Failure> {
     })
 }
 
-fn today() -> NaiveDate {
-    eakte_service::office_today()
-}
-
 fn day_or_today(at: Option<String>) -> Result<NaiveDate, Failure> {
     at.map(|d| parse_date("--at", &d))
         .transpose()
-        .map(|d| d.unwrap_or_else(today))
+        .map(|d| d.unwrap_or_else(eakte_service::office_today))
 }
 
 fn parse_batch(text: &str) -> Result<BatchId, Failure> {
@@ -92,25 +88,9 @@ pub fn retention(data: &Path, command: RetentionCommand) -> Result<ExitCode, Fai
             }
         }
         RetentionCommand::Adopt { dir } => {
-            let mut files = Vec::new();
-            // Read here, so that the names in messages are the files the user gave.
-            eakte_retention::RuleSet::load_dir(&dir).map_err(|e| bad_argument(e.to_string()))?;
-            let mut paths: Vec<_> = std::fs::read_dir(&dir)
-                .with_context(|| format!("cannot read {}", dir.display()))?
-                .filter_map(Result::ok)
-                .map(|e| e.path())
-                .filter(|p| p.extension().is_some_and(|e| e == "toml"))
-                .collect();
-            paths.sort();
-            for path in paths {
-                let name = path
-                    .file_name()
-                    .map(|n| n.to_string_lossy().into_owned())
-                    .unwrap_or_default();
-                let text = std::fs::read_to_string(&path)
-                    .with_context(|| format!("cannot read {}", path.display()))?;
-                files.push((name, text));
-            }
+            // Read here: the data directory keeps the files as they were, by their names.
+            let files =
+                eakte_retention::read_rule_files(&dir).map_err(|e| bad_argument(e.to_string()))?;
             let service = service_use::open(data)?;
             let adopted = service.adopt_rules(&cli_principal(), &files);
             let count = finish(service, adopted)?;

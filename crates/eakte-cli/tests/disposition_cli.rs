@@ -447,43 +447,23 @@ fn offered_akten_go_to_the_archive_in_xdomea_and_are_destroyed_only_once_it_conf
     ];
     let other =
         eakte_xdomea::appraisal_0502(&archive_header(uuid::Uuid::new_v4()), &decisions).unwrap();
-    let other_path = tmp.path().join("other.zip");
-    std::fs::write(&other_path, &other.zip).unwrap();
+    let deliver = |step: &str, name: &str, bytes: &[u8]| {
+        let path = tmp.path().join(name);
+        std::fs::write(&path, bytes).unwrap();
+        eakte(&data, &["xdomea", step, &batch_id, path.to_str().unwrap()])
+    };
     fails_with(
-        &eakte(
-            &data,
-            &[
-                "xdomea",
-                "appraisal",
-                &batch_id,
-                other_path.to_str().unwrap(),
-            ],
-        ),
+        &deliver("appraisal", "other.zip", &other.zip),
         4,
         "xdomea_invalid",
     );
-    let garbage = tmp.path().join("garbage.zip");
-    std::fs::write(&garbage, b"PK\x03\x04 not a zip at all").unwrap();
     fails_with(
-        &eakte(
-            &data,
-            &["xdomea", "appraisal", &batch_id, garbage.to_str().unwrap()],
-        ),
+        &deliver("appraisal", "garbage.zip", b"PK\x03\x04 not a zip at all"),
         4,
         "xdomea_invalid",
     );
     let appraisal = eakte_xdomea::appraisal_0502(&archive_header(process), &decisions).unwrap();
-    let appraisal_path = tmp.path().join(&appraisal.file_name);
-    std::fs::write(&appraisal_path, &appraisal.zip).unwrap();
-    succeeds(&eakte(
-        &data,
-        &[
-            "xdomea",
-            "appraisal",
-            &batch_id,
-            appraisal_path.to_str().unwrap(),
-        ],
-    ));
+    succeeds(&deliver("appraisal", &appraisal.file_name, &appraisal.zip));
 
     // The declined Akte goes now; the wanted one waits for the archive's receipt.
     let executed = succeeds(&eakte(&data, &["disposition", "execute", &batch_id]));
@@ -534,17 +514,7 @@ fn offered_akten_go_to_the_archive_in_xdomea_and_are_destroyed_only_once_it_conf
         }],
     )
     .unwrap();
-    let receipt_path = tmp.path().join(&receipt.file_name);
-    std::fs::write(&receipt_path, &receipt.zip).unwrap();
-    succeeds(&eakte(
-        &data,
-        &[
-            "xdomea",
-            "receipt",
-            &batch_id,
-            receipt_path.to_str().unwrap(),
-        ],
-    ));
+    succeeds(&deliver("receipt", &receipt.file_name, &receipt.zip));
     let executed = succeeds(&eakte(&data, &["disposition", "execute", &batch_id]));
     assert!(
         executed.contains(&format!("{wanted}  transferred")),
@@ -567,4 +537,63 @@ fn offered_akten_go_to_the_archive_in_xdomea_and_are_destroyed_only_once_it_conf
             .all(|i| i["destroyed_at"].is_string())
     );
     succeeds(&eakte(&data, &["verify"]));
+}
+
+#[test]
+fn other_rule_files_are_adopted_when_they_extend_and_refused_when_they_shorten() {
+    let tmp = tempfile::tempdir().unwrap();
+    let data = tmp.path().join("data");
+    succeeds(&eakte(&data, &["plan", "import", PLAN]));
+    let shipped = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../retention-rules");
+    let rules_with = |name: &str, from: &str, to: &str| {
+        let dir = tmp.path().join(name);
+        std::fs::create_dir_all(&dir).unwrap();
+        for entry in std::fs::read_dir(&shipped).unwrap() {
+            let path = entry.unwrap().path();
+            if path.extension().is_some_and(|e| e == "toml") {
+                let text = std::fs::read_to_string(&path).unwrap();
+                assert!(
+                    path.file_name().unwrap() != "kommunal.toml" || text.contains(from),
+                    "{from}"
+                );
+                let text = if path.file_name().unwrap() == "kommunal.toml" {
+                    text.replacen(from, to, 1)
+                } else {
+                    text
+                };
+                std::fs::write(dir.join(path.file_name().unwrap()), text).unwrap();
+            }
+        }
+        dir
+    };
+    // The office papers' rule: five years, destroy.
+    let five = "period = { years = 5 }\n\n[[rule]]\nid = \"archivg-30-anbieten\"";
+    let shorter = rules_with("shorter", five, &five.replace("years = 5", "years = 4"));
+    fails_with(
+        &eakte(&data, &["retention", "adopt", shorter.to_str().unwrap()]),
+        4,
+        "rules_would_shorten",
+    );
+    let longer = rules_with("longer", five, &five.replace("years = 5", "years = 7"));
+    let adopted = succeeds(&eakte(
+        &data,
+        &["retention", "adopt", longer.to_str().unwrap()],
+    ));
+    assert!(
+        adopted.starts_with("adopted 33 retention rules"),
+        "{adopted}"
+    );
+    // Now the longer rule is in force, and going back to five years is shortening too.
+    fails_with(
+        &eakte(&data, &["retention", "adopt", shipped.to_str().unwrap()]),
+        4,
+        "rules_would_shorten",
+    );
+    let empty = tmp.path().join("empty");
+    std::fs::create_dir_all(&empty).unwrap();
+    fails_with(
+        &eakte(&data, &["retention", "adopt", empty.to_str().unwrap()]),
+        4,
+        "holds no rule files",
+    );
 }

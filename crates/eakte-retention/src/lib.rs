@@ -18,5 +18,6 @@ pub use event::{EVENTS, EventKind, FILE_CLOSED, FILE_CREATED, event_kind, is_rec
 pub use rule::{
     Action, Confidence, Declined, MAX_PERIOD_YEARS, MAX_RULE_FILE_BYTES, MAX_RULES, Period, Phase,
     RULES_FORMAT, Rule, RuleProblem, RuleSet, RuleSetError, Start, Trigger, is_rule_id,
+    read_rule_files,
 };
 pub use shipped::{SHIPPED_RULE_FILES, shipped_rules};

@@ -268,49 +268,7 @@ pub struct RuleSet {
 impl RuleSet {
     /// Loads every `*.toml` file in `dir` (in name order).
     pub fn load_dir(dir: &Path) -> Result<Self, RuleSetError> {
-        let problem = |file: String, message: String| RuleSetError {
-            problems: vec![RuleProblem {
-                file,
-                rule: None,
-                key: None,
-                message,
-            }],
-        };
-        let entries = std::fs::read_dir(dir)
-            .map_err(|e| problem(dir.display().to_string(), format!("cannot read: {e}")))?;
-        let mut paths = Vec::new();
-        for entry in entries {
-            let entry = entry
-                .map_err(|e| problem(dir.display().to_string(), format!("cannot read: {e}")))?;
-            let path = entry.path();
-            if path.extension().is_some_and(|e| e == "toml") {
-                paths.push(path);
-            }
-        }
-        paths.sort();
-        if paths.is_empty() {
-            return Err(problem(
-                dir.display().to_string(),
-                "holds no rule files (*.toml)".into(),
-            ));
-        }
-        let mut sources = Vec::new();
-        for path in paths {
-            let name = path.display().to_string();
-            let size = std::fs::metadata(&path)
-                .map_err(|e| problem(name.clone(), format!("cannot read: {e}")))?
-                .len();
-            if size > MAX_RULE_FILE_BYTES {
-                return Err(problem(
-                    name,
-                    format!("is {size} bytes; a rule file may have at most {MAX_RULE_FILE_BYTES}"),
-                ));
-            }
-            let text = std::fs::read_to_string(&path)
-                .map_err(|e| problem(name.clone(), format!("cannot read: {e}")))?;
-            sources.push((name, text));
-        }
-        Self::from_sources(&sources)
+        Self::from_sources(&read_rule_files(dir)?)
     }
 
     /// Parses and validates rule files given as (name, text) pairs.
@@ -373,6 +331,57 @@ impl RuleSet {
     pub fn is_empty(&self) -> bool {
         self.rules.is_empty()
     }
+}
+
+/// The `*.toml` files of `dir` as (file name, text), in name order, each at most
+/// [`MAX_RULE_FILE_BYTES`]: what [`RuleSet::load_dir`] parses and what a data directory adopts.
+pub fn read_rule_files(dir: &Path) -> Result<Vec<(String, String)>, RuleSetError> {
+    let problem = |file: String, message: String| RuleSetError {
+        problems: vec![RuleProblem {
+            file,
+            rule: None,
+            key: None,
+            message,
+        }],
+    };
+    let entries = std::fs::read_dir(dir)
+        .map_err(|e| problem(dir.display().to_string(), format!("cannot read: {e}")))?;
+    let mut paths = Vec::new();
+    for entry in entries {
+        let entry =
+            entry.map_err(|e| problem(dir.display().to_string(), format!("cannot read: {e}")))?;
+        let path = entry.path();
+        if path.extension().is_some_and(|e| e == "toml") {
+            paths.push(path);
+        }
+    }
+    paths.sort();
+    if paths.is_empty() {
+        return Err(problem(
+            dir.display().to_string(),
+            "holds no rule files (*.toml)".into(),
+        ));
+    }
+    let mut sources = Vec::new();
+    for path in paths {
+        let name = path.file_name().map_or_else(
+            || path.display().to_string(),
+            |n| n.to_string_lossy().into_owned(),
+        );
+        let size = std::fs::metadata(&path)
+            .map_err(|e| problem(name.clone(), format!("cannot read: {e}")))?
+            .len();
+        if size > MAX_RULE_FILE_BYTES {
+            return Err(problem(
+                name,
+                format!("is {size} bytes; a rule file may have at most {MAX_RULE_FILE_BYTES}"),
+            ));
+        }
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| problem(name.clone(), format!("cannot read: {e}")))?;
+        sources.push((name, text));
+    }
+    Ok(sources)
 }
 
 /// Parses one file; its problems go to `problems`, its valid rules are returned.

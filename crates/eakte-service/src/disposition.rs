@@ -214,6 +214,9 @@ impl Service {
         };
         let rules = self.retention_rules(who)?;
         let plan = self.parts.catalog.plan()?;
+        // Read once: a hold set while the batch is carried out is caught by the catalog's own
+        // check under the write lock, below.
+        let holds = self.parts.catalog.try_active_holds()?;
         for item in &batch.items {
             if item.destroyed_at.is_some() {
                 continue;
@@ -230,7 +233,6 @@ impl Service {
                 continue;
             };
             // Checked again now: a hold, an extended rule or a new event may have come since.
-            let holds = self.parts.catalog.try_active_holds()?;
             let view = self.view_of(&akte, plan.as_ref(), &rules, &holds, today)?;
             let status = view.state.as_ref().map(|s| s.status);
             let transferred = outcome == "transferred";
@@ -327,14 +329,23 @@ impl Service {
                 ));
                 continue;
             }
-            self.parts.commit_change(
+            let committed = self.parts.commit_change(
                 &guard,
                 &who.actor(),
                 &eakte_catalog::Change::AkteDestroyed {
                     tombstone: tombstone.clone(),
                 },
-            )?;
+            );
             drop(guard);
+            match committed {
+                Ok(_) => {}
+                // The catalog's refusal (a hold set meanwhile): this Akte waits, the rest go on.
+                Err(ServiceError::Refused(refusal)) => {
+                    report.waiting.push((item.akte, refusal.to_string()));
+                    continue;
+                }
+                Err(e) => return Err(e),
+            }
             for dokument in &dokumente {
                 self.parts.index.delete_document(dokument.id)?;
             }

@@ -129,20 +129,11 @@ impl Service {
                 })
             })
             .collect();
-        let put = self.parts.store.put(&mut &bytes[..])?;
-        {
-            let guard = self.parts.write_lock();
-            self.parts.commit_change(
-                &guard,
-                &who.actor(),
-                &Change::AppraisalRecorded {
-                    id,
-                    blob: put.id,
-                    decisions,
-                },
-            )?;
-        }
-        self.existing_batch(who, id)
+        self.record_answer(who, id, bytes, |blob| Change::AppraisalRecorded {
+            id,
+            blob,
+            decisions,
+        })
     }
 
     /// The transfer (0503) of the Akten the archive appraised A, with every version's original
@@ -165,12 +156,8 @@ impl Service {
             return Err(refused(id, "the archive wants none of its Akten"));
         }
         self.refuse_held(id, &wanted)?;
-        let total: u64 = self
-            .blobs_of(&wanted)?
-            .values()
-            .filter_map(|b| self.parts.store.meta(b).ok())
-            .map(|m| m.len)
-            .sum();
+        let blobs = self.blobs_of(&wanted)?;
+        let total: u64 = blobs.values().map(|(_, size)| size).sum();
         if total > MAX_TRANSFER_BYTES {
             return Err(refused(
                 id,
@@ -183,10 +170,9 @@ impl Service {
         for akte in &mut akten {
             akte.archival_value = eakte_xdomea::ArchivalValue::A;
         }
-        let blobs = self.blobs_of(&wanted)?;
         let store = &self.parts.store;
         let package = eakte_xdomea::transfer_0503(&self.header(&batch), &akten, &mut |file| {
-            let blob = blobs
+            let (blob, _) = blobs
                 .get(&file.file_name)
                 .ok_or_else(|| format!("no stored original for {}", file.file_name))?;
             store.get_bytes(blob).map_err(|e| e.to_string())
@@ -226,18 +212,26 @@ impl Service {
             .iter()
             .filter_map(|r| transferred.get(&r.id).map(|akte| (*akte, r.success)))
             .collect();
+        self.record_answer(who, id, bytes, |blob| Change::ReceiptRecorded {
+            id,
+            blob,
+            archived,
+        })
+    }
+
+    /// Keeps an answer of the archive in the store and journals what it decided.
+    fn record_answer(
+        &self,
+        who: &Principal,
+        id: BatchId,
+        bytes: &[u8],
+        change: impl FnOnce(eakte_types::BlobId) -> Change,
+    ) -> Result<Batch, ServiceError> {
         let put = self.parts.store.put(&mut &bytes[..])?;
         {
             let guard = self.parts.write_lock();
-            self.parts.commit_change(
-                &guard,
-                &who.actor(),
-                &Change::ReceiptRecorded {
-                    id,
-                    blob: put.id,
-                    archived,
-                },
-            )?;
+            self.parts
+                .commit_change(&guard, &who.actor(), &change(put.id))?;
         }
         self.existing_batch(who, id)
     }
@@ -355,16 +349,17 @@ impl Service {
         })
     }
 
-    /// The stored original of every version of the Akten, by the file name it has in xdomea.
+    /// The stored original of every version of the Akten, with its size, by the file name it
+    /// has in xdomea.
     fn blobs_of(
         &self,
         ids: &[AkteId],
-    ) -> Result<BTreeMap<String, eakte_types::BlobId>, ServiceError> {
+    ) -> Result<BTreeMap<String, (eakte_types::BlobId, u64)>, ServiceError> {
         let mut blobs = BTreeMap::new();
         for id in ids {
             for dokument in self.parts.catalog.dokumente_in(Some(*id))? {
                 for version in &dokument.versions {
-                    blobs.insert(file_name(&dokument, version), version.blob);
+                    blobs.insert(file_name(&dokument, version), (version.blob, version.size));
                 }
             }
         }

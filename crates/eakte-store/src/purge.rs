@@ -37,10 +37,11 @@ impl PurgeReport {
 }
 
 /// Removes the blobs `ids` from the store in `dir`, which must not be open (the purge takes
-/// its lock). Every segment holding a record of one of them — also a damaged earlier copy, or
-/// a reference of a deduplicated put — is rewritten without it, keeping every other record
-/// byte for byte (only the piece offset in a moved record's commit changes); bytes that are no
-/// readable record in such a segment are left out too. Unknown ids are no error.
+/// its lock). Every segment holding a record of one of them, or a reference of a deduplicated
+/// put, is rewritten without it, keeping every other record byte for byte (only the piece offset
+/// in a moved record's commit changes); an unfinished record at the end is left out. A segment
+/// with damage in it is not rewritten (`SegmentError::Damaged`): the purge stops there, so that
+/// the damage stays to be seen and repaired. Unknown ids are no error.
 pub fn purge_blobs(dir: &Path, ids: &BTreeSet<BlobId>) -> Result<PurgeReport, StoreError> {
     let mut report = PurgeReport::default();
     if ids.is_empty() || !dir.join("segments").is_dir() {

@@ -136,23 +136,8 @@ fn run_child(engine: &str, corpus: &Path, dir: &Path) -> anyhow::Result<Build> {
         secs: field("secs")?,
         segments: field("segments")? as u64,
         peak_rss_kib: field("peak_rss_kib")? as u64,
-        bytes: dir_bytes(dir)?,
+        bytes: eakte_benches::dir_bytes(dir)?,
     })
-}
-
-/// Bytes of all files below `dir`.
-fn dir_bytes(dir: &Path) -> anyhow::Result<u64> {
-    let mut total = 0;
-    for entry in std::fs::read_dir(dir)? {
-        let entry = entry?;
-        let meta = entry.metadata()?;
-        total += if meta.is_dir() {
-            dir_bytes(&entry.path())?
-        } else {
-            meta.len()
-        };
-    }
-    Ok(total)
 }
 
 fn main() -> anyhow::Result<()> {

@@ -2,13 +2,16 @@
 //! destruction of an Akte. The service decides what is due; these checks make sure that no
 //! journal entry, whoever wrote it, destroys without two sign-offs or under a hold.
 
-use eakte_types::{AkteId, BatchId, BlobId, HoldId, Sha256Digest};
+use std::collections::BTreeSet;
+
+use eakte_types::{AkteId, BatchId, BlobId, DokumentId, HoldId, Sha256Digest, VorgangId};
 
 use super::{Step, Stop};
 use crate::catalog::Catalog;
 use crate::catalog::store::{self, T, Writes};
 use crate::disposition::{Appraisal, Approval, Batch, Hold, HoldScope, Release, Tombstone};
 use crate::error::{CatalogError, Refusal};
+use crate::records::Dokument;
 
 fn state(id: BatchId, why: impl Into<String>) -> Stop {
     Refusal::BatchState {
@@ -301,22 +304,39 @@ impl Catalog {
                 "the tombstone's outcome or rule does not match the batch",
             ));
         }
-        if let Some(hold) = self.try_active_holds()?.get(&id).and_then(|h| h.first()) {
+        let vorgaenge: BTreeSet<VorgangId> =
+            self.vorgaenge(id)?.into_iter().map(|v| v.id).collect();
+        let dokumente = self.dokumente_in(Some(id))?;
+        if let Some(hold) = self.hold_covering(id, &vorgaenge, &dokumente)? {
             return Err(refuse(&format!("hold {hold} covers it")));
         }
         // A version whose text is still being extracted would get a rendition after the
         // tombstone was made, which no purge would know of.
-        if self
-            .dokumente_in(Some(id))?
+        if dokumente
             .iter()
             .flat_map(|d| &d.versions)
             .any(|v| v.extraction == crate::records::Extraction::Pending)
         {
             return Err(refuse("a text extraction is still running"));
         }
+        // The tombstone must list exactly what is removed, every version's original included.
+        let found: BTreeSet<(DokumentId, Vec<BlobId>)> = dokumente
+            .iter()
+            .map(|d| (d.id, d.versions.iter().map(|v| v.blob).collect()))
+            .collect();
+        let listed: BTreeSet<(DokumentId, Vec<BlobId>)> = tombstone
+            .documents
+            .iter()
+            .map(|d| (d.id, d.versions.iter().map(|v| v.blob).collect()))
+            .collect();
+        if found != listed || vorgaenge != tombstone.vorgaenge.iter().copied().collect() {
+            return Err(refuse(
+                "the tombstone does not list its Vorgänge, documents and versions",
+            ));
+        }
         item.destroyed_at = Some(tombstone.destroyed_at);
         Self::put_batch(&batch, writes)?;
-        self.remove_akte_records(id, tombstone, writes)?;
+        Self::remove_akte_records(id, &vorgaenge, &dokumente, writes);
         writes.remove(T::BatchAkten, store::id_key(id));
         writes.put(
             T::Tombstones,
@@ -326,32 +346,36 @@ impl Catalog {
         Ok(())
     }
 
-    /// Removes an Akte's rows, its Vorgänge and its documents with their lookup keys; the
-    /// Aktenzeichen stays taken. The tombstone must list exactly what is removed.
-    fn remove_akte_records(
+    /// The first active hold that covers the Akte `id`, whose Vorgänge and documents are
+    /// given: on the Akte, one of its Vorgänge or documents, or a query that matched one of them.
+    fn hold_covering(
         &self,
         id: AkteId,
-        tombstone: &Tombstone,
+        vorgaenge: &BTreeSet<VorgangId>,
+        dokumente: &[Dokument],
+    ) -> Result<Option<HoldId>, CatalogError> {
+        let in_akte = |d: &DokumentId| dokumente.iter().any(|own| own.id == *d);
+        Ok(self
+            .holds()?
+            .into_iter()
+            .filter(Hold::is_active)
+            .find(|hold| match &hold.scope {
+                HoldScope::Akte { id: akte } => *akte == id,
+                HoldScope::Vorgang { id } => vorgaenge.contains(id),
+                HoldScope::Dokument { id } => in_akte(id),
+                HoldScope::Query { documents, .. } => documents.iter().any(in_akte),
+            })
+            .map(|hold| hold.id))
+    }
+
+    /// Removes an Akte's rows, its Vorgänge and its documents with their lookup keys; the
+    /// Aktenzeichen stays taken.
+    fn remove_akte_records(
+        id: AkteId,
+        vorgaenge: &BTreeSet<VorgangId>,
+        dokumente: &[Dokument],
         writes: &mut Writes,
-    ) -> Step<()> {
-        let vorgaenge: Vec<_> = self.vorgaenge(id)?.into_iter().map(|v| v.id).collect();
-        let dokumente = self.dokumente_in(Some(id))?;
-        let listed: Vec<_> = tombstone.documents.iter().map(|d| d.id).collect();
-        let mut found: Vec<_> = dokumente.iter().map(|d| d.id).collect();
-        found.sort();
-        let mut listed_sorted = listed.clone();
-        listed_sorted.sort();
-        let mut vorgaenge_sorted = vorgaenge.clone();
-        vorgaenge_sorted.sort();
-        let mut tomb_vorgaenge = tombstone.vorgaenge.clone();
-        tomb_vorgaenge.sort();
-        if found != listed_sorted || vorgaenge_sorted != tomb_vorgaenge {
-            return Err(Refusal::NotDestroyable {
-                akte: id,
-                why: "the tombstone does not list its Vorgänge and documents".into(),
-            }
-            .into());
-        }
+    ) {
         writes.remove(T::Akten, store::id_key(id));
         for vorgang in vorgaenge {
             writes.remove(T::Vorgaenge, store::id_key(vorgang));
@@ -371,6 +395,5 @@ impl Catalog {
                 writes.remove(T::Pending, store::pending_key(dokument.id, version.number));
             }
         }
-        Ok(())
     }
 }
